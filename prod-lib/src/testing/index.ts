@@ -1,0 +1,4 @@
+/**
+ * @trellis/prod/testing — the estimator conformance suite.
+ */
+export {};

@@ -1,0 +1,18 @@
+/**
+ * @trellis/shared — typed feature definitions, a feature store over a Postgres warehouse and a
+ * Parquet lake, and a data-movement toolkit. Apache Arrow is the in-memory interchange format.
+ */
+export {
+  TrellisError,
+  NotFittedError,
+  SchemaMismatchError,
+  ValidationError,
+  DataIoError,
+  WarehouseError,
+  LockedError,
+  ArtifactIntegrityError,
+  FeatureStoreError,
+  InvalidArgumentError,
+  redactUrl,
+} from "./errors";
+export type { TrellisErrorCode, MistypedColumn, ValidationIssue } from "./errors";

@@ -1,0 +1,25 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@trellis\/shared$/, replacement: here("./shared/src/index.ts") },
+      { find: /^@trellis\/prod\/testing$/, replacement: here("./prod-lib/src/testing/index.ts") },
+      { find: /^@trellis\/prod$/, replacement: here("./prod-lib/src/index.ts") },
+      { find: /^@trellis\/dev$/, replacement: here("./dev-lib/src/index.ts") },
+    ],
+  },
+  test: {
+    include: ["test/**/*.test.ts", "{shared,prod-lib,dev-lib,examples}/test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    typecheck: {
+      enabled: true,
+      include: ["{shared,prod-lib,dev-lib}/test/**/*.test-d.ts"],
+      tsconfig: "./tsconfig.json",
+    },
+  },
+});
