@@ -16,3 +16,7 @@ export {
   redactUrl,
 } from "./errors";
 export type { TrellisErrorCode, MistypedColumn, ValidationIssue } from "./errors";
+
+// --- filters ---
+export { validateFilter, filterMask, filterTable, filterToSql, predicateMayMatch } from "./frame/filter";
+export type { Filter, FilterOp, FilterScalar, Predicate } from "./frame/filter";
