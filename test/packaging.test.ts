@@ -1,0 +1,90 @@
+/**
+ * The published shape of the three libraries: each ships ESM and CommonJS builds with the same
+ * exports (tslab compiles notebook cells to CommonJS), and their type declarations compile under
+ * TypeScript 5.0 with the options tslab uses. Needs `npm run build` (part of `npm test`).
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const packages = [
+  { name: "@trellis/shared", dir: "shared" },
+  { name: "@trellis/prod", dir: "prod-lib" },
+  { name: "@trellis/prod/testing", dir: "prod-lib" },
+  { name: "@trellis/dev", dir: "dev-lib" },
+];
+
+function exportNames(mode: "require" | "import", name: string): string[] {
+  const script =
+    mode === "require"
+      ? `process.stdout.write(JSON.stringify(Object.keys(require(${JSON.stringify(name)})).sort()))`
+      : `import(${JSON.stringify(name)}).then((m) => process.stdout.write(JSON.stringify(Object.keys(m).filter((k) => k !== "default").sort())))`;
+  const out = execFileSync(process.execPath, mode === "require" ? ["-e", script] : ["--input-type=module", "-e", script], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  return JSON.parse(out);
+}
+
+describe("package builds", () => {
+  it("has been built (run `npm run build` first)", () => {
+    for (const p of packages) expect(existsSync(join(root, p.dir, "dist", "index.cjs")), p.dir).toBe(true);
+  });
+
+  for (const p of packages) {
+    it(`${p.name} exposes the same exports from require() and import()`, () => {
+      const cjs = exportNames("require", p.name);
+      const esm = exportNames("import", p.name);
+      expect(cjs.length).toBeGreaterThan(0);
+      expect(cjs).toEqual(esm);
+    });
+  }
+
+  it("lists every workspace library's entry points in its manifest", () => {
+    for (const dir of ["shared", "prod-lib", "dev-lib"]) {
+      const m = JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8"));
+      expect(m.main).toBe("./dist/index.cjs");
+      expect(m.types).toBe("./dist/index.d.ts");
+      expect(m.exports["."].require.default).toBe("./dist/index.cjs");
+      expect(m.exports["."].import.default).toBe("./dist/index.js");
+      for (const f of [m.main, m.types, m.exports["."].require.types]) expect(existsSync(join(root, dir, f)), `${dir}/${f}`).toBe(true);
+    }
+  });
+});
+
+describe("type declarations under TypeScript 5.0", () => {
+  it("compile with tslab's compiler options, with no error in Trellis's own declarations", () => {
+    const require = createRequire(import.meta.url);
+    const ts = require("typescript-5.0") as typeof import("typescript");
+    expect(ts.version).toBe("5.0.4");
+    const consumer = fileURLToPath(new URL("./fixtures/ts50-consumer.ts", import.meta.url));
+    const options: import("typescript").CompilerOptions = {
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Node10,
+      target: ts.ScriptTarget.ES2022,
+      esModuleInterop: true,
+      strict: true,
+      noEmit: true,
+      skipLibCheck: false,
+      types: ["node"],
+    };
+    const program = ts.createProgram([consumer], options);
+    const ours = (f: string) => f === consumer || /\/(shared|prod-lib|dev-lib)\/dist\//.test(f);
+    const diagnostics = [
+      ...program.getSyntacticDiagnostics(),
+      ...program.getSourceFiles().filter((sf) => ours(sf.fileName)).flatMap((sf) => program.getSemanticDiagnostics(sf)),
+      ...program.getGlobalDiagnostics(),
+    ];
+    const text = diagnostics.map((d) => `${d.file?.fileName ?? ""}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+    expect(text).toEqual([]);
+    // The declarations really were loaded from the built packages.
+    const dts = program.getSourceFiles().map((sf) => sf.fileName).filter((f) => /\/dist\/.*\.d\.ts$/.test(f));
+    expect(dts.some((f) => f.includes("shared/dist"))).toBe(true);
+    expect(dts.some((f) => f.includes("prod-lib/dist"))).toBe(true);
+    expect(dts.some((f) => f.includes("dev-lib/dist"))).toBe(true);
+  });
+});
