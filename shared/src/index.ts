@@ -20,3 +20,9 @@ export type { TrellisErrorCode, MistypedColumn, ValidationIssue } from "./errors
 // --- filters ---
 export { validateFilter, filterMask, filterTable, filterToSql, predicateMayMatch } from "./frame/filter";
 export type { Filter, FilterOp, FilterScalar, Predicate } from "./frame/filter";
+
+// --- frame: tables and schemas ---
+export { tableFromRows, rowsOf, columnNames, concatBatches } from "./frame/table";
+export type { RowsOfOptions, ArrowTypeOf, RowTypeMap } from "./frame/table";
+export { zodToArrowSchema, zodFieldToArrow, arrowSchemaToZod } from "./frame/schema";
+export type { ZodShapeInput, ArrowSchemaToZodOptions } from "./frame/schema";
