@@ -1,0 +1,475 @@
+/**
+ * Typed-array column kernels used by the feature store: flattening chunked Arrow vectors,
+ * gathering rows by index, epoch-microsecond timestamps and dense key codes. Internal module:
+ * nothing here allocates an object per row on the fast paths.
+ */
+import * as arrow from "apache-arrow";
+import { FeatureStoreError } from "../errors";
+
+type NumericArray =
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array;
+
+interface NumericArrayCtor {
+  new (length: number): NumericArray;
+}
+
+/** A vector flattened into contiguous buffers, with one validity byte per row (null when no nulls). */
+export type FlatColumn =
+  | { kind: "fixed"; type: arrow.DataType; length: number; values: NumericArray; valid: Uint8Array | null }
+  | { kind: "bool"; type: arrow.DataType; length: number; values: Uint8Array; valid: Uint8Array | null }
+  | { kind: "utf8"; type: arrow.DataType; length: number; offsets: Int32Array; bytes: Uint8Array; valid: Uint8Array | null }
+  | { kind: "generic"; type: arrow.DataType; length: number; values: unknown[] };
+
+function isFixedWidth(type: arrow.DataType): boolean {
+  return (
+    arrow.DataType.isInt(type) ||
+    arrow.DataType.isFloat(type) ||
+    arrow.DataType.isTimestamp(type) ||
+    arrow.DataType.isDate(type) ||
+    arrow.DataType.isTime(type) ||
+    arrow.DataType.isDuration(type)
+  );
+}
+
+function dataValidity(data: arrow.Data, out: Uint8Array, at: number): boolean {
+  if (data.nullCount === 0 || !data.nullBitmap || data.nullBitmap.length === 0) {
+    out.fill(1, at, at + data.length);
+    return false;
+  }
+  const bm = data.nullBitmap;
+  const off = data.offset;
+  for (let i = 0; i < data.length; i++) {
+    const b = off + i;
+    out[at + i] = (bm[b >> 3] >> (b & 7)) & 1;
+  }
+  return true;
+}
+
+/**
+ * Flattens a (possibly chunked, possibly sliced) vector into contiguous buffers.
+ * Dictionary-encoded strings are expanded to plain UTF-8.
+ */
+export function flattenColumn(vector: arrow.Vector): FlatColumn {
+  const type = vector.type as arrow.DataType;
+  const length = vector.length;
+  const chunks = vector.data as arrow.Data[];
+  if (isFixedWidth(type) && chunks.every((d) => ArrayBuffer.isView(d.values))) {
+    const first = chunks[0]?.values as NumericArray | undefined;
+    // Every fixed-width type accepted here stores one typed-array element per value in Arrow JS 21.
+    const stride = 1;
+    const Ctor = (first?.constructor ?? Float64Array) as unknown as NumericArrayCtor;
+    const values = new Ctor(length * stride);
+    const valid = new Uint8Array(length);
+    let anyNull = false;
+    let at = 0;
+    for (const d of chunks) {
+      const v = d.values as NumericArray;
+      // Sliced fixed-width data already has its value buffer sliced (Arrow JS slices by stride).
+      (values as unknown as { set(a: ArrayLike<number | bigint>, o: number): void }).set(
+        (v as unknown as { subarray(a: number, b: number): ArrayLike<number | bigint> }).subarray(0, d.length * stride),
+        at * stride,
+      );
+      if (dataValidity(d, valid, at)) anyNull = true;
+      at += d.length;
+    }
+    return { kind: "fixed", type, length, values, valid: anyNull ? valid : null };
+  }
+  if (arrow.DataType.isBool(type)) {
+    const values = new Uint8Array(length);
+    const valid = new Uint8Array(length);
+    let anyNull = false;
+    let at = 0;
+    for (const d of chunks) {
+      const bits = d.values as Uint8Array;
+      for (let i = 0; i < d.length; i++) {
+        const b = d.offset + i;
+        values[at + i] = (bits[b >> 3] >> (b & 7)) & 1;
+      }
+      if (dataValidity(d, valid, at)) anyNull = true;
+      at += d.length;
+    }
+    return { kind: "bool", type, length, values, valid: anyNull ? valid : null };
+  }
+  if (arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type)) {
+    let total = 0;
+    for (const d of chunks) {
+      const o = d.valueOffsets as Int32Array | BigInt64Array;
+      total += Number(o[d.length]) - Number(o[0]);
+    }
+    const offsets = new Int32Array(length + 1);
+    const bytes = new Uint8Array(total);
+    const valid = new Uint8Array(length);
+    let anyNull = false;
+    let at = 0;
+    let pos = 0;
+    for (const d of chunks) {
+      const o = d.valueOffsets as Int32Array | BigInt64Array;
+      const base = Number(o[0]);
+      const end = Number(o[d.length]);
+      bytes.set((d.values as Uint8Array).subarray(base, end), pos);
+      if (o instanceof Int32Array) {
+        for (let i = 0; i < d.length; i++) offsets[at + i + 1] = pos + o[i + 1] - base;
+      } else {
+        for (let i = 0; i < d.length; i++) offsets[at + i + 1] = pos + Number(o[i + 1]) - base;
+      }
+      pos += end - base;
+      if (dataValidity(d, valid, at)) anyNull = true;
+      at += d.length;
+    }
+    return { kind: "utf8", type: new arrow.Utf8(), length, offsets, bytes, valid: anyNull ? valid : null };
+  }
+  if (arrow.DataType.isDictionary(type) && arrow.DataType.isUtf8((type as arrow.Dictionary).dictionary)) {
+    return flattenDictionaryUtf8(vector as arrow.Vector<arrow.Dictionary>);
+  }
+  return { kind: "generic", type, length, values: vector.toArray() as unknown[] };
+}
+
+function flattenDictionaryUtf8(vector: arrow.Vector<arrow.Dictionary>): FlatColumn {
+  const length = vector.length;
+  const valid = new Uint8Array(length);
+  let anyNull = false;
+  const pieces: Uint8Array[] = [];
+  const offsets = new Int32Array(length + 1);
+  let pos = 0;
+  let at = 0;
+  for (const d of vector.data as arrow.Data<arrow.Dictionary>[]) {
+    const dict = d.dictionary ? flattenColumn(d.dictionary as arrow.Vector) : null;
+    if (dataValidity(d, valid, at)) anyNull = true;
+    const idx = d.values as unknown as ArrayLike<number | bigint>;
+    for (let i = 0; i < d.length; i++) {
+      if (valid[at + i] && dict && dict.kind === "utf8") {
+        const k = Number(idx[i]);
+        const s = dict.offsets[k];
+        const e = dict.offsets[k + 1];
+        pieces.push(dict.bytes.subarray(s, e));
+        pos += e - s;
+      }
+      offsets[at + i + 1] = pos;
+    }
+    at += d.length;
+  }
+  const bytes = new Uint8Array(pos);
+  let p = 0;
+  for (const piece of pieces) {
+    bytes.set(piece, p);
+    p += piece.length;
+  }
+  return { kind: "utf8", type: new arrow.Utf8(), length, offsets, bytes, valid: anyNull ? valid : null };
+}
+
+function packBits(bytes: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(((length + 63) & ~63) >> 3);
+  for (let i = 0; i < length; i++) if (bytes[i]) out[i >> 3] |= 1 << (i & 7);
+  return out;
+}
+
+/**
+ * Gathers rows `idx` (-1 → null) of a flattened column into a new single-chunk vector.
+ */
+export function gatherColumn(col: FlatColumn, idx: Int32Array): arrow.Vector {
+  const n = idx.length;
+  const valid = new Uint8Array(n);
+  let nullCount = 0;
+  if (col.kind === "generic") {
+    const out: unknown[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const j = idx[i];
+      out[i] = j < 0 ? null : col.values[j];
+    }
+    return arrow.vectorFromArray(out as never[], col.type as never) as arrow.Vector;
+  }
+  const srcValid = col.valid;
+  for (let i = 0; i < n; i++) {
+    const j = idx[i];
+    const ok = j >= 0 && (srcValid === null || srcValid[j] === 1) ? 1 : 0;
+    valid[i] = ok;
+    if (!ok) nullCount++;
+  }
+  const nullBitmap = nullCount > 0 ? packBits(valid, n) : undefined;
+  if (col.kind === "fixed") {
+    const Ctor = col.values.constructor as unknown as NumericArrayCtor;
+    const out = new Ctor(n);
+    const src = col.values;
+    if (src instanceof BigInt64Array || src instanceof BigUint64Array) {
+      const o = out as BigInt64Array;
+      for (let i = 0; i < n; i++) {
+        const j = idx[i];
+        if (j >= 0) o[i] = (src as BigInt64Array)[j];
+      }
+    } else {
+      const o = out as Float64Array;
+      const s = src as Float64Array;
+      for (let i = 0; i < n; i++) {
+        const j = idx[i];
+        if (j >= 0) o[i] = s[j];
+      }
+    }
+    const data = arrow.makeData({ type: col.type as arrow.Int, length: n, nullCount, nullBitmap, data: out as never });
+    return arrow.makeVector(data) as arrow.Vector;
+  }
+  if (col.kind === "bool") {
+    const bits = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const j = idx[i];
+      if (j >= 0) bits[i] = col.values[j];
+    }
+    const data = arrow.makeData({ type: new arrow.Bool(), length: n, nullCount, nullBitmap, data: packBits(bits, n) });
+    return arrow.makeVector(data) as arrow.Vector;
+  }
+  const offsets = new Int32Array(n + 1);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const j = idx[i];
+    if (valid[i]) total += col.offsets[j + 1] - col.offsets[j];
+    offsets[i + 1] = total;
+  }
+  const bytes = new Uint8Array(total);
+  for (let i = 0; i < n; i++) {
+    if (!valid[i]) continue;
+    const j = idx[i];
+    bytes.set(col.bytes.subarray(col.offsets[j], col.offsets[j + 1]), offsets[i]);
+  }
+  const data = arrow.makeData({ type: new arrow.Utf8(), length: n, nullCount, nullBitmap, valueOffsets: offsets, data: bytes });
+  return arrow.makeVector(data) as arrow.Vector;
+}
+
+const TWO_32 = 4294967296;
+
+/** Converts a BigInt64Array to float64 numbers without a BigInt per element (exact below 2^53). */
+function int64ToFloat(values: BigInt64Array, scale: number): Float64Array {
+  const n = values.length;
+  const words = new Int32Array(values.buffer, values.byteOffset, n * 2);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    // Little-endian: low word unsigned, high word signed.
+    out[i] = (words[2 * i + 1] * TWO_32 + (words[2 * i] >>> 0)) * scale;
+  }
+  return out;
+}
+
+/**
+ * Parses a timestamp string to epoch microseconds. A string without a timezone designator is read as
+ * UTC (documented rule), never in the machine's local zone.
+ */
+export function parseTimestampMicros(s: string): number {
+  const t = s.trim();
+  const hasZone = /(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/.test(t) && /\d[T ]\d/.test(t);
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(t) ? `${t}T00:00:00Z` : hasZone ? t.replace(" ", "T") : `${t.replace(" ", "T")}Z`;
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return Number.NaN;
+  // Keep sub-millisecond digits that Date drops.
+  const frac = /\.(\d{4,6})/.exec(t);
+  const extraMicros = frac ? Number(frac[1].padEnd(6, "0").slice(3, 6)) : 0;
+  return ms * 1000 + extraMicros;
+}
+
+/**
+ * Reads a column of timestamps as epoch microseconds (NaN for null). Accepts Arrow timestamps of any
+ * unit, dates, numbers (epoch milliseconds) and strings (ISO 8601; timezone-less strings are UTC).
+ */
+export function timestampMicros(vector: arrow.Vector, what: string): Float64Array {
+  const type = vector.type as arrow.DataType;
+  const n = vector.length;
+  let out: Float64Array;
+  if (arrow.DataType.isTimestamp(type) || (arrow.DataType.isDate(type) && (type as arrow.Date_).unit === arrow.DateUnit.MILLISECOND)) {
+    const unit = arrow.DataType.isTimestamp(type) ? (type as arrow.Timestamp).unit : arrow.TimeUnit.MILLISECOND;
+    const scale =
+      unit === arrow.TimeUnit.SECOND ? 1e6 : unit === arrow.TimeUnit.MILLISECOND ? 1e3 : unit === arrow.TimeUnit.MICROSECOND ? 1 : 1e-3;
+    const flat = flattenColumn(vector);
+    if (flat.kind === "fixed" && flat.values instanceof BigInt64Array) {
+      out = int64ToFloat(flat.values, scale);
+      if (unit === arrow.TimeUnit.NANOSECOND) for (let i = 0; i < n; i++) out[i] = Math.floor(out[i]);
+      applyNulls(out, flat.valid);
+      return out;
+    }
+    if (flat.kind === "fixed") {
+      out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = Number(flat.values[i]) * scale;
+      applyNulls(out, flat.valid);
+      return out;
+    }
+  }
+  if (arrow.DataType.isDate(type)) {
+    const flat = flattenColumn(vector);
+    out = new Float64Array(n);
+    if (flat.kind === "fixed") {
+      for (let i = 0; i < n; i++) out[i] = Number(flat.values[i]) * 86_400_000_000;
+      applyNulls(out, flat.valid);
+      return out;
+    }
+  }
+  if (arrow.DataType.isInt(type) || arrow.DataType.isFloat(type)) {
+    const flat = flattenColumn(vector);
+    out = flat.kind === "fixed" && flat.values instanceof BigInt64Array ? int64ToFloat(flat.values, 1000) : new Float64Array(n);
+    if (flat.kind === "fixed" && !(flat.values instanceof BigInt64Array)) for (let i = 0; i < n; i++) out[i] = Number(flat.values[i]) * 1000;
+    if (flat.kind === "fixed") applyNulls(out, flat.valid);
+    return out;
+  }
+  out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v: unknown = vector.get(i);
+    out[i] = valueToMicros(v, what, i);
+  }
+  return out;
+}
+
+/** One timestamp value (Date, epoch-ms number, bigint µs from Arrow, ISO string) → epoch µs; NaN for null. */
+export function valueToMicros(v: unknown, what: string, row: number): number {
+  if (v === null || v === undefined) return Number.NaN;
+  if (v instanceof Date) return v.getTime() * 1000;
+  if (typeof v === "number") return v * 1000;
+  if (typeof v === "string") {
+    const us = parseTimestampMicros(v);
+    if (Number.isNaN(us)) {
+      throw new FeatureStoreError(
+        `${what} row ${row}: ${JSON.stringify(v)} is not a timestamp; use an ISO 8601 string (e.g. "2025-01-31T12:00:00Z"), a Date or epoch milliseconds.`,
+      );
+    }
+    return us;
+  }
+  throw new FeatureStoreError(`${what} row ${row}: ${String(v)} (${typeof v}) is not a timestamp; use a Date, an ISO 8601 string or epoch milliseconds.`);
+}
+
+function applyNulls(out: Float64Array, valid: Uint8Array | null): void {
+  if (!valid) return;
+  for (let i = 0; i < out.length; i++) if (!valid[i]) out[i] = Number.NaN;
+}
+
+/** The family of a key column's values, used to detect key type mismatches. */
+export type KeyFamily = "number" | "string" | "boolean" | "other";
+
+/** Which family of values an Arrow type holds (integers and floats compare as numbers). */
+export function keyFamily(type: arrow.DataType): KeyFamily {
+  if (arrow.DataType.isInt(type) || arrow.DataType.isFloat(type) || arrow.DataType.isDecimal(type)) return "number";
+  if (arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type)) return "string";
+  if (arrow.DataType.isDictionary(type)) return keyFamily((type as arrow.Dictionary).dictionary);
+  if (arrow.DataType.isBool(type)) return "boolean";
+  return "other";
+}
+
+/** Key values of one column as numbers (exact integers) or strings; null → undefined. */
+function keyValues(vector: arrow.Vector): { nums: Float64Array | null; valid: Uint8Array | null; values: unknown[] | null } {
+  const flat = flattenColumn(vector);
+  if (flat.kind === "fixed") {
+    if (flat.values instanceof BigInt64Array) {
+      const f = int64ToFloat(flat.values, 1);
+      let safe = true;
+      for (let i = 0; i < f.length; i++) if (!Number.isSafeInteger(f[i])) { safe = false; break; }
+      if (safe) return { nums: f, valid: flat.valid, values: null };
+      const values: unknown[] = new Array(flat.length);
+      for (let i = 0; i < flat.length; i++) values[i] = flat.valid && !flat.valid[i] ? undefined : String(flat.values[i]);
+      return { nums: null, valid: null, values };
+    }
+    const f = new Float64Array(flat.length);
+    for (let i = 0; i < flat.length; i++) f[i] = Number(flat.values[i]);
+    return { nums: f, valid: flat.valid, values: null };
+  }
+  if (flat.kind === "utf8") {
+    const dec = new TextDecoder();
+    const values: unknown[] = new Array(flat.length);
+    for (let i = 0; i < flat.length; i++) {
+      values[i] = flat.valid && !flat.valid[i] ? undefined : dec.decode(flat.bytes.subarray(flat.offsets[i], flat.offsets[i + 1]));
+    }
+    return { nums: null, valid: null, values };
+  }
+  if (flat.kind === "bool") {
+    const f = new Float64Array(flat.length);
+    for (let i = 0; i < flat.length; i++) f[i] = flat.values[i];
+    return { nums: f, valid: flat.valid, values: null };
+  }
+  return { nums: null, valid: null, values: flat.values.map((v) => (v === null ? undefined : typeof v === "bigint" ? String(v) : v)) };
+}
+
+/**
+ * Dense key codes shared by two sides of a join: rows of `left` get codes 0..groups-1 (-1 for a null
+ * key), rows of `right` get the code of the equal left key, or -1 when the left side has no such key.
+ * Several columns form a composite key.
+ */
+export function keyCodes(left: arrow.Vector[], right: arrow.Vector[]): { left: Int32Array; right: Int32Array; groups: number } {
+  const nl = left[0]?.length ?? 0;
+  const nr = right[0]?.length ?? 0;
+  let lCode: Float64Array | null = null;
+  let rCode: Float64Array | null = null;
+  let card = 1;
+  for (let c = 0; c < left.length; c++) {
+    const lv = keyValues(left[c]);
+    const rv = keyValues(right[c]);
+    const lIds = new Float64Array(nl);
+    const rIds = new Float64Array(nr);
+    let next = 0;
+    if (lv.nums && rv.nums) {
+      const map = new Map<number, number>();
+      const ln = lv.nums;
+      for (let i = 0; i < nl; i++) {
+        if (lv.valid && !lv.valid[i]) { lIds[i] = -1; continue; }
+        const k = ln[i];
+        let id = map.get(k);
+        if (id === undefined) { id = next++; map.set(k, id); }
+        lIds[i] = id;
+      }
+      const rn = rv.nums;
+      for (let i = 0; i < nr; i++) {
+        if (rv.valid && !rv.valid[i]) { rIds[i] = -1; continue; }
+        const id = map.get(rn[i]);
+        rIds[i] = id === undefined ? -1 : id;
+      }
+    } else {
+      const map = new Map<unknown, number>();
+      const la = lv.values ?? Array.from(lv.nums ?? [], (x, i) => (lv.valid && !lv.valid[i] ? undefined : x));
+      const ra = rv.values ?? Array.from(rv.nums ?? [], (x, i) => (rv.valid && !rv.valid[i] ? undefined : x));
+      for (let i = 0; i < nl; i++) {
+        const k = la[i];
+        if (k === undefined) { lIds[i] = -1; continue; }
+        let id = map.get(k);
+        if (id === undefined) { id = next++; map.set(k, id); }
+        lIds[i] = id;
+      }
+      for (let i = 0; i < nr; i++) {
+        const k = ra[i];
+        const id = k === undefined ? undefined : map.get(k);
+        rIds[i] = id === undefined ? -1 : id;
+      }
+    }
+    if (lCode === null || rCode === null) {
+      lCode = lIds;
+      rCode = rIds;
+      card = next;
+      continue;
+    }
+    const combinedCard = card * next;
+    if (combinedCard > Number.MAX_SAFE_INTEGER) {
+      throw new FeatureStoreError(`composite key has too many distinct values to encode (${card} × ${next}); use fewer key columns.`);
+    }
+    for (let i = 0; i < nl; i++) lCode[i] = lCode[i] < 0 || lIds[i] < 0 ? -1 : lCode[i] * next + lIds[i];
+    for (let i = 0; i < nr; i++) rCode[i] = rCode[i] < 0 || rIds[i] < 0 ? -1 : rCode[i] * next + rIds[i];
+    card = combinedCard;
+  }
+  if (!lCode || !rCode) return { left: new Int32Array(nl).fill(0), right: new Int32Array(nr).fill(0), groups: nl > 0 ? 1 : 0 };
+  if (left.length === 1) return { left: Int32Array.from(lCode), right: Int32Array.from(rCode), groups: card };
+  // Composite codes are sparse: compact them to 0..groups-1.
+  const dense = new Map<number, number>();
+  const l = new Int32Array(nl);
+  const r = new Int32Array(nr);
+  for (let i = 0; i < nl; i++) {
+    const k = lCode[i];
+    if (k < 0) { l[i] = -1; continue; }
+    let id = dense.get(k);
+    if (id === undefined) { id = dense.size; dense.set(k, id); }
+    l[i] = id;
+  }
+  for (let i = 0; i < nr; i++) {
+    const k = rCode[i];
+    const id = k < 0 ? undefined : dense.get(k);
+    r[i] = id === undefined ? -1 : id;
+  }
+  return { left: l, right: r, groups: dense.size };
+}

@@ -1,0 +1,214 @@
+/**
+ * The in-process point-in-time join: for each entity row, the latest feature row of the same key at or
+ * before the entity row's time (within a TTL), computed over Arrow columns with typed arrays
+ * (counting sort by key, sort by time within a key, binary search), never with per-row objects.
+ */
+import * as arrow from "apache-arrow";
+import { FeatureStoreError, InvalidArgumentError, SchemaMismatchError } from "../errors";
+import { flattenColumn, gatherColumn, keyCodes, keyFamily, timestampMicros } from "./columns";
+import { type Ttl, ttlMicros } from "./ttl";
+
+/** The feature-side rows of one view, prepared for point-in-time lookups. */
+export interface PointInTimeIndexInput {
+  /** Key columns of the feature rows (one or more, composite keys in order). */
+  featureKeys: arrow.Vector[];
+  /** Event time of each feature row, epoch microseconds (NaN = null, such rows never match). */
+  featureTs: Float64Array;
+  /** Creation time of each feature row, epoch microseconds (NaN = unknown), or null. */
+  featureCreated: Float64Array | null;
+  /** Key columns of the entity rows, same order as `featureKeys`. */
+  entityKeys: arrow.Vector[];
+  /** Event time of each entity row, epoch microseconds. */
+  entityTs: Float64Array;
+  /** Lower bound width in microseconds, or null for no lower bound. */
+  ttlMicros: number | null;
+  /** Ignore feature rows created after the entity row's time. */
+  filterByCreatedTimestamp: boolean;
+}
+
+/**
+ * For each entity row, the index of the matching feature row, or -1.
+ *
+ * Semantics: same key; `feature.ts <= entity.ts` and `feature.ts >= entity.ts - ttl` (both inclusive);
+ * the latest by `ts`, ties broken by the latest created timestamp (a row with a known created time wins
+ * over one without); with `filterByCreatedTimestamp`, rows created after `entity.ts` are ignored.
+ * @example
+ * const idx = pointInTimeIndices({ featureKeys, featureTs, featureCreated: null, entityKeys, entityTs,
+ *   ttlMicros: null, filterByCreatedTimestamp: false });
+ */
+export function pointInTimeIndices(input: PointInTimeIndexInput): Int32Array {
+  const { featureTs, featureCreated, entityTs } = input;
+  const nf = featureTs.length;
+  const ne = entityTs.length;
+  const result = new Int32Array(ne).fill(-1);
+  if (ne === 0 || nf === 0) return result;
+  const codes = keyCodes(input.featureKeys, input.entityKeys);
+  const fCode = codes.left;
+  const groups = codes.groups;
+
+  // Counting sort of feature rows by key code (rows with a null key or time are left out).
+  const start = new Int32Array(groups + 1);
+  for (let i = 0; i < nf; i++) {
+    const g = fCode[i];
+    if (g >= 0 && featureTs[i] === featureTs[i]) start[g + 1]++;
+  }
+  for (let g = 0; g < groups; g++) start[g + 1] += start[g];
+  const fill = start.slice(0, groups);
+  const order = new Int32Array(start[groups]);
+  for (let i = 0; i < nf; i++) {
+    const g = fCode[i];
+    if (g >= 0 && featureTs[i] === featureTs[i]) order[fill[g]++] = i;
+  }
+
+  // Sort each key group by (ts, created) ascending; NaN created sorts first (oldest).
+  const created = featureCreated;
+  const createdOf = (i: number): number => {
+    if (!created) return 0;
+    const c = created[i];
+    return c === c ? c : -Infinity;
+  };
+  const cmp = (a: number, b: number): number => {
+    const d = featureTs[a] - featureTs[b];
+    if (d !== 0) return d;
+    return createdOf(a) - createdOf(b) || a - b;
+  };
+  for (let g = 0; g < groups; g++) {
+    const lo = start[g];
+    const hi = start[g + 1];
+    if (hi - lo <= 32) {
+      for (let i = lo + 1; i < hi; i++) {
+        const v = order[i];
+        let j = i - 1;
+        while (j >= lo && cmp(order[j], v) > 0) {
+          order[j + 1] = order[j];
+          j--;
+        }
+        order[j + 1] = v;
+      }
+    } else {
+      order.subarray(lo, hi).sort(cmp);
+    }
+  }
+  const sortedTs = new Float64Array(order.length);
+  for (let i = 0; i < order.length; i++) sortedTs[i] = featureTs[order[i]];
+
+  const ttl = input.ttlMicros;
+  const eCode = codes.right;
+  const byCreated = input.filterByCreatedTimestamp && created !== null;
+  for (let r = 0; r < ne; r++) {
+    const g = eCode[r];
+    const ts = entityTs[r];
+    if (g < 0 || ts !== ts) continue;
+    let lo = start[g];
+    let hi = start[g + 1];
+    const first = lo;
+    // Upper bound: first position with sortedTs > ts.
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sortedTs[mid] <= ts) lo = mid + 1;
+      else hi = mid;
+    }
+    let p = lo - 1;
+    const lower = ttl === null ? -Infinity : ts - ttl;
+    if (byCreated) {
+      while (p >= first && sortedTs[p] >= lower) {
+        const c = created![order[p]];
+        if (!(c > ts)) break;
+        p--;
+      }
+    }
+    if (p >= first && sortedTs[p] >= lower) result[r] = order[p];
+  }
+  return result;
+}
+
+/** Options of {@link pointInTimeJoin}. */
+export interface PointInTimeJoinOptions {
+  /** Join key column(s), present under the same names in both tables. */
+  keys: string | readonly string[];
+  /** Timestamp column of the entity rows. Default `"event_ts"`. */
+  entityTimestamp?: string;
+  /** Timestamp column of the feature rows. Default `"event_ts"`. */
+  featureTimestamp?: string;
+  /** Creation-time column of the feature rows (tie-breaker and late-data filter). */
+  createdTimestamp?: string;
+  /** How old a feature row may be; `null`/absent = no limit. */
+  ttl?: Ttl | null;
+  /** Ignore feature rows created after the entity row's time. Default false. */
+  filterByCreatedTimestamp?: boolean;
+  /** Feature columns to bring over. Default: every column that is not a key or timestamp. */
+  features?: readonly string[];
+  /** Output column names for `features`, same order. Default: the feature names. */
+  outputNames?: readonly string[];
+}
+
+function requireColumn(table: arrow.Table, name: string, side: string): arrow.Vector {
+  const col = table.getChild(name);
+  if (!col) {
+    throw new SchemaMismatchError(`${side}`, { missing: [name] }, `Available columns: ${table.schema.fields.map((f) => f.name).join(", ")}.`);
+  }
+  return col as arrow.Vector;
+}
+
+/**
+ * Point-in-time join of two Arrow tables (like pandas `merge_asof(by=keys, direction="backward")` with a
+ * tolerance, but with created-time tie-breaking and one output row per entity row in input order).
+ * Timestamps may be Arrow timestamps or dates, epoch-millisecond numbers or ISO strings
+ * (timezone-less strings are read as UTC).
+ * @example
+ * const out = pointInTimeJoin(entityRows, featureRows, {
+ *   keys: "customer_id", featureTimestamp: "event_ts", createdTimestamp: "created_ts", ttl: { days: 30 },
+ * });
+ */
+export function pointInTimeJoin(entityRows: arrow.Table, featureRows: arrow.Table, options: PointInTimeJoinOptions): arrow.Table {
+  const keys = typeof options.keys === "string" ? [options.keys] : [...options.keys];
+  if (keys.length === 0) throw new InvalidArgumentError("pointInTimeJoin: keys must name at least one column.");
+  const ets = options.entityTimestamp ?? "event_ts";
+  const fts = options.featureTimestamp ?? "event_ts";
+  const cts = options.createdTimestamp;
+  const roles = new Set([...keys, fts, ...(cts ? [cts] : [])]);
+  const features = options.features ?? featureRows.schema.fields.map((f) => f.name).filter((n) => !roles.has(n));
+  const outNames = options.outputNames ?? features;
+  if (outNames.length !== features.length) {
+    throw new InvalidArgumentError(`pointInTimeJoin: outputNames has ${outNames.length} names for ${features.length} features.`);
+  }
+  const entityKeys = keys.map((k) => requireColumn(entityRows, k, "entity rows"));
+  const featureKeys = keys.map((k) => requireColumn(featureRows, k, "feature rows"));
+  checkKeyTypes(keys, entityKeys, featureKeys, "feature rows");
+  const idx = pointInTimeIndices({
+    entityKeys,
+    featureKeys,
+    entityTs: timestampMicros(requireColumn(entityRows, ets, "entity rows"), `entity rows column "${ets}"`),
+    featureTs: timestampMicros(requireColumn(featureRows, fts, "feature rows"), `feature rows column "${fts}"`),
+    featureCreated: cts ? timestampMicros(requireColumn(featureRows, cts, "feature rows"), `feature rows column "${cts}"`) : null,
+    ttlMicros: ttlMicros(options.ttl ?? null),
+    filterByCreatedTimestamp: options.filterByCreatedTimestamp ?? false,
+  });
+  const columns: Record<string, arrow.Vector> = {};
+  for (const f of entityRows.schema.fields) columns[f.name] = entityRows.getChild(f.name) as arrow.Vector;
+  features.forEach((f, i) => {
+    if (outNames[i] in columns) {
+      throw new FeatureStoreError(
+        `pointInTimeJoin: output column "${outNames[i]}" already exists in the entity rows; rename the feature with outputNames.`,
+      );
+    }
+    columns[outNames[i]] = gatherColumn(flattenColumn(requireColumn(featureRows, f, "feature rows")), idx);
+  });
+  return new arrow.Table(columns);
+}
+
+/**
+ * Throws a FeatureStoreError when a key column holds numbers on one side and strings on the other.
+ * @example checkKeyTypes(["customer_id"], [entityCol], [featureCol], "view customer_stats")
+ */
+export function checkKeyTypes(keys: readonly string[], entity: arrow.Vector[], feature: arrow.Vector[], featureSide: string): void {
+  keys.forEach((k, i) => {
+    const a = keyFamily(entity[i].type as arrow.DataType);
+    const b = keyFamily(feature[i].type as arrow.DataType);
+    if (a !== b) {
+      throw new FeatureStoreError(
+        `key type mismatch on "${k}": the entity rows hold ${a} values (${String(entity[i].type)}) but ${featureSide} holds ${b} values (${String(feature[i].type)}); convert the entity rows' "${k}" to ${b}.`,
+      );
+    }
+  });
+}
