@@ -1,0 +1,131 @@
+/**
+ * The two products every linear solver needs, over a dense row-major matrix or a CSR sparse matrix,
+ * so the solvers never densify one-hot columns.
+ */
+
+/** A dense row-major design matrix (`Matrix` satisfies it). */
+export interface DenseDesign {
+  readonly data: Float64Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/** A compressed-sparse-row design matrix (`SparseMatrix` satisfies it). */
+export interface SparseDesign {
+  readonly indptr: Int32Array;
+  readonly indices: Int32Array;
+  readonly values: Float64Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/** A design matrix the linear solvers accept. */
+export type Design = DenseDesign | SparseDesign;
+
+/** True when the design is stored in CSR form. */
+export function isSparseDesign(X: Design): X is SparseDesign {
+  return (X as SparseDesign).indptr !== undefined;
+}
+
+/**
+ * `Z[i, k] = sum_j X[i, j] * W[k, j] + b[k]` for the K rows of `W` (row-major K × p), `Z` row-major n × K.
+ */
+export function linearPredict(X: Design, W: Float64Array, b: Float64Array | null, K: number, Z: Float64Array): void {
+  const n = X.rows;
+  const p = X.cols;
+  if (isSparseDesign(X)) {
+    const { indptr, indices, values } = X;
+    for (let i = 0; i < n; i++) {
+      const lo = indptr[i];
+      const hi = indptr[i + 1];
+      for (let k = 0; k < K; k++) {
+        const off = k * p;
+        let s = b ? b[k] : 0;
+        for (let t = lo; t < hi; t++) s += values[t] * W[off + indices[t]];
+        Z[i * K + k] = s;
+      }
+    }
+    return;
+  }
+  const { data } = X;
+  if (K === 1) {
+    const b0 = b ? b[0] : 0;
+    for (let i = 0; i < n; i++) {
+      const base = i * p;
+      let s = 0;
+      for (let j = 0; j < p; j++) s += data[base + j] * W[j];
+      Z[i] = s + b0;
+    }
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const base = i * p;
+    for (let k = 0; k < K; k++) {
+      const off = k * p;
+      let s = 0;
+      for (let j = 0; j < p; j++) s += data[base + j] * W[off + j];
+      Z[i * K + k] = s + (b ? b[k] : 0);
+    }
+  }
+}
+
+/**
+ * `G[k, j] += sum_i R[i, k] * X[i, j]` (G row-major K × p) and, when `gb` is given,
+ * `gb[k] += sum_i R[i, k]`.
+ */
+export function linearGradient(X: Design, R: Float64Array, K: number, G: Float64Array, gb: Float64Array | null): void {
+  const n = X.rows;
+  const p = X.cols;
+  if (isSparseDesign(X)) {
+    const { indptr, indices, values } = X;
+    for (let i = 0; i < n; i++) {
+      const lo = indptr[i];
+      const hi = indptr[i + 1];
+      for (let k = 0; k < K; k++) {
+        const r = R[i * K + k];
+        if (r === 0) continue;
+        const off = k * p;
+        for (let t = lo; t < hi; t++) G[off + indices[t]] += r * values[t];
+        if (gb) gb[k] += r;
+      }
+    }
+    return;
+  }
+  const { data } = X;
+  for (let i = 0; i < n; i++) {
+    const base = i * p;
+    for (let k = 0; k < K; k++) {
+      const r = R[i * K + k];
+      if (r === 0) continue;
+      const off = k * p;
+      for (let j = 0; j < p; j++) G[off + j] += r * data[base + j];
+      if (gb) gb[k] += r;
+    }
+  }
+}
+
+/** Weighted column means of the design (weights may be null for uniform). */
+export function columnMeans(X: Design, weights: Float64Array | null): Float64Array {
+  const p = X.cols;
+  const n = X.rows;
+  const mean = new Float64Array(p);
+  let wsum = 0;
+  if (isSparseDesign(X)) {
+    const { indptr, indices, values } = X;
+    for (let i = 0; i < n; i++) {
+      const w = weights ? weights[i] : 1;
+      wsum += w;
+      for (let t = indptr[i]; t < indptr[i + 1]; t++) mean[indices[t]] += w * values[t];
+    }
+  } else {
+    const { data } = X;
+    for (let i = 0; i < n; i++) {
+      const w = weights ? weights[i] : 1;
+      wsum += w;
+      const base = i * p;
+      for (let j = 0; j < p; j++) mean[j] += w * data[base + j];
+    }
+  }
+  for (let j = 0; j < p; j++) mean[j] /= wsum;
+  return mean;
+}

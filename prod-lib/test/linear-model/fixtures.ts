@@ -1,0 +1,38 @@
+/** Readers of the scikit-learn reference fixtures (../shared/fixtures/sklearn beside the repo). */
+import { readFileSync } from "node:fs";
+
+const root = new URL("../../../../shared/fixtures/sklearn/", import.meta.url);
+
+/** Parsed golden.json cases. */
+export function goldenCases(): Record<string, Record<string, unknown>> {
+  return (JSON.parse(readFileSync(new URL("golden.json", root), "utf8")) as { cases: Record<string, Record<string, unknown>> }).cases;
+}
+
+/** A CSV fixture with a header row: feature columns as rows of numbers, plus one target column. */
+export function readCsv(file: string, target: string): { columns: string[]; rows: number[][]; y: (string | number)[] } {
+  const lines = readFileSync(new URL(file, root), "utf8").trim().split(/\r?\n/);
+  const header = lines[0].split(",");
+  const ti = header.indexOf(target);
+  const columns = header.filter((_, j) => j !== ti);
+  const rows: number[][] = [];
+  const y: (string | number)[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const cells = lines[i].split(",");
+    rows.push(cells.filter((_, j) => j !== ti).map(Number));
+    const t = cells[ti];
+    y.push(t !== "" && !Number.isNaN(Number(t)) ? Number(t) : t);
+  }
+  return { columns, rows, y };
+}
+
+/** Standardises columns with the population standard deviation (what StandardScaler does). */
+export function standardize(rows: number[][]): number[][] {
+  const n = rows.length;
+  const p = rows[0].length;
+  const mean = new Array<number>(p).fill(0);
+  const sd = new Array<number>(p).fill(0);
+  for (const r of rows) for (let j = 0; j < p; j++) mean[j] += r[j] / n;
+  for (const r of rows) for (let j = 0; j < p; j++) sd[j] += (r[j] - mean[j]) ** 2 / n;
+  for (let j = 0; j < p; j++) sd[j] = Math.sqrt(sd[j]) || 1;
+  return rows.map((r) => r.map((v, j) => (v - mean[j]) / sd[j]));
+}

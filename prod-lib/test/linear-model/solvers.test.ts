@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import { lbfgs } from "../../src/linear-model/lbfgs";
+import { solveLogistic } from "../../src/linear-model/logistic-solver";
+import { lstsqColumnMajor, solveLinearRegression, solveRidge } from "../../src/linear-model/least-squares";
+import { goldenCases, readCsv, standardize } from "./fixtures";
+
+const g = goldenCases();
+/** Fixture README tolerance for linear models: 1e-4 relative or 1e-5 absolute. */
+function expectCoefs(actual: ArrayLike<number>, expected: number[]): void {
+  expect(actual.length).toBe(expected.length);
+  expected.forEach((e, j) => expect(Math.abs(actual[j] - e)).toBeLessThanOrEqual(Math.max(1e-4 * Math.abs(e), 1e-5)));
+}
+function dense(rows: number[][]) {
+  return { data: Float64Array.from(rows.flat()), rows: rows.length, cols: rows[0].length };
+}
+function toCsr(rows: number[][]) {
+  const indptr = new Int32Array(rows.length + 1);
+  const idx: number[] = [];
+  const val: number[] = [];
+  rows.forEach((r, i) => {
+    r.forEach((v, j) => {
+      if (v !== 0) {
+        idx.push(j);
+        val.push(v);
+      }
+    });
+    indptr[i + 1] = idx.length;
+  });
+  return { indptr, indices: Int32Array.from(idx), values: Float64Array.from(val), rows: rows.length, cols: rows[0].length };
+}
+
+describe("lbfgs", () => {
+  it("minimises the Rosenbrock function", () => {
+    const r = lbfgs(
+      (x, grad) => {
+        const [a, b] = [x[0], x[1]];
+        grad[0] = -2 * (1 - a) - 400 * a * (b - a * a);
+        grad[1] = 200 * (b - a * a);
+        return (1 - a) ** 2 + 100 * (b - a * a) ** 2;
+      },
+      Float64Array.of(-1.2, 1),
+      { maxIter: 500, gtol: 1e-9 },
+    );
+    expect(r.status).toBe("converged");
+    expect(r.x[0]).toBeCloseTo(1, 7);
+    expect(r.x[1]).toBeCloseTo(1, 7);
+  });
+  it("reports max_iter when the budget is too small", () => {
+    const r = lbfgs((x, grad) => {
+      grad[0] = 4 * x[0] ** 3;
+      return x[0] ** 4;
+    }, Float64Array.of(3), { maxIter: 2, gtol: 1e-12 });
+    expect(r.status).toBe("max_iter");
+    expect(r.nIter).toBe(2);
+  });
+});
+
+describe("solveLogistic against scikit-learn (1e-4 relative / 1e-5 absolute)", () => {
+  it("matches logreg_binary_C1.0 on dense and CSR designs", () => {
+    const d = readCsv("breast_cancer.csv", "target");
+    const Xs = standardize(d.rows);
+    const y = Int32Array.from(d.y as number[]);
+    const c = g["logreg_binary_C1.0"];
+    for (const X of [dense(Xs), toCsr(Xs)]) {
+      const sol = solveLogistic({ X, y, nClasses: 2, C: 1, fitIntercept: true, sampleWeight: null, maxIter: 1000, tol: 1e-8 });
+      expect(sol.status).toBe("converged");
+      expectCoefs(sol.coef, (c.coef_ as number[][])[0]);
+      expectCoefs(sol.intercept, c.intercept_ as number[]);
+    }
+  });
+  it("matches logreg_multinomial (K coefficient rows, softmax)", () => {
+    const d = readCsv("iris.csv", "species");
+    const classes = ["setosa", "versicolor", "virginica"];
+    const y = Int32Array.from(d.y.map((v) => classes.indexOf(v as string)));
+    const c = g.logreg_multinomial;
+    const sol = solveLogistic({ X: dense(standardize(d.rows)), y, nClasses: 3, C: 1, fitIntercept: true, sampleWeight: null, maxIter: 1000, tol: 1e-8 });
+    expect(sol.K).toBe(3);
+    expectCoefs(sol.coef, (c.coef_ as number[][]).flat());
+    expectCoefs(sol.intercept, c.intercept_ as number[]);
+  });
+  it("equals duplicated rows when a row has weight 2", () => {
+    const rows = [[0.5], [1.5], [-1], [2], [-0.3]];
+    const y = Int32Array.of(0, 1, 0, 1, 1);
+    const weighted = solveLogistic({ X: dense(rows), y, nClasses: 2, C: 2, fitIntercept: true, sampleWeight: Float64Array.of(2, 1, 1, 1, 1), maxIter: 200, tol: 1e-10 });
+    const dup = solveLogistic({ X: dense([...rows, [0.5]]), y: Int32Array.of(0, 1, 0, 1, 1, 0), nClasses: 2, C: 2, fitIntercept: true, sampleWeight: null, maxIter: 200, tol: 1e-10 });
+    expect(weighted.coef[0]).toBeCloseTo(dup.coef[0], 7);
+    expect(weighted.intercept[0]).toBeCloseTo(dup.intercept[0], 7);
+  });
+});
+
+describe("least squares against scikit-learn", () => {
+  const d = readCsv("diabetes.csv", "target");
+  const y = Float64Array.from(d.y as number[]);
+  it("matches linear_regression on dense and CSR designs", () => {
+    for (const X of [dense(d.rows), toCsr(d.rows)]) {
+      const sol = solveLinearRegression(X, y, true);
+      expectCoefs(sol.coef, g.linear_regression.coef_ as number[]);
+      expectCoefs([sol.intercept], [g.linear_regression.intercept_ as number]);
+    }
+  });
+  it("matches ridge with an unpenalised intercept", () => {
+    for (const X of [dense(d.rows), toCsr(d.rows)]) {
+      const sol = solveRidge(X, y, g.ridge.alpha as number, true);
+      expectCoefs(sol.coef, g.ridge.coef_ as number[]);
+      expectCoefs([sol.intercept], [g.ridge.intercept_ as number]);
+    }
+  });
+  it("returns the minimum-norm solution for collinear columns, as lstsq", () => {
+    const sol = solveLinearRegression(dense([[1, 1], [2, 2], [3, 3], [4, 4]]), Float64Array.of(2, 4, 6, 8), true);
+    expect(sol.rank).toBe(1);
+    expect(sol.coef[0]).toBeCloseTo(1, 12);
+    expect(sol.coef[1]).toBeCloseTo(1, 12);
+    expect(sol.intercept).toBeCloseTo(0, 12);
+  });
+  it("solves an overdetermined full-rank system exactly when consistent", () => {
+    // Column-major 3 × 2: columns [1, 1, 1] and [0, 1, 2]; b = 1 + 2t.
+    const { x, rank } = lstsqColumnMajor(Float64Array.of(1, 1, 1, 0, 1, 2), 3, 2, Float64Array.of(1, 3, 5));
+    expect(rank).toBe(2);
+    expect(x[0]).toBeCloseTo(1, 12);
+    expect(x[1]).toBeCloseTo(2, 12);
+  });
+});
