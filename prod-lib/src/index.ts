@@ -43,3 +43,35 @@ export type {
   TransformOutput,
   TransformData,
 } from "./base/mixins";
+
+// --- linear models and metrics ---
+export { LinearRegression, Ridge, LogisticRegression } from "./linear-model";
+export type { LinearRegressionOptions, RidgeOptions, LogisticRegressionOptions } from "./linear-model";
+export {
+  accuracyScore,
+  precisionScore,
+  recallScore,
+  f1Score,
+  rocAucScore,
+  logLoss,
+  confusionMatrix,
+  meanSquaredError,
+  meanAbsoluteError,
+  r2Score,
+} from "./metrics";
+export type {
+  AccuracyOptions,
+  Average,
+  ZeroDivision,
+  PrfOptions,
+  PrfOptionsPerLabel,
+  ConfusionMatrixOptions,
+  LogLossOptions,
+  RocAucOptions,
+  RegressionMetricOptions,
+  LabelsLike,
+  NumbersLike,
+  ProbabilitiesLike,
+  MatrixLike,
+  VectorLike,
+} from "./metrics";

@@ -40,9 +40,10 @@ export function linearPredict(X: Design, W: Float64Array, b: Float64Array | null
       const hi = indptr[i + 1];
       for (let k = 0; k < K; k++) {
         const off = k * p;
-        let s = b ? b[k] : 0;
+        // Summed from 0 in column order, then the intercept added: bit-identical to the dense path.
+        let s = 0;
         for (let t = lo; t < hi; t++) s += values[t] * W[off + indices[t]];
-        Z[i * K + k] = s;
+        Z[i * K + k] = s + (b ? b[k] : 0);
       }
     }
     return;
