@@ -26,3 +26,9 @@ export { tableFromRows, rowsOf, columnNames, concatBatches } from "./frame/table
 export type { RowsOfOptions, ArrowTypeOf, RowTypeMap } from "./frame/table";
 export { zodToArrowSchema, zodFieldToArrow, arrowSchemaToZod } from "./frame/schema";
 export type { ZodShapeInput, ArrowSchemaToZodOptions } from "./frame/schema";
+
+// --- warehouse ---
+export { Warehouse } from "./warehouse/warehouse";
+export type { LoadMode, LoadOptions, StreamOptions, ReadTableOptions, WarehouseOpenOptions } from "./warehouse/warehouse";
+export { quoteIdent, quoteTableName, splitTableName } from "./warehouse/identifiers";
+export { arrowTypeToPg, pgTypeToArrow } from "./warehouse/types";

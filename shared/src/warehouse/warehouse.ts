@@ -1,0 +1,676 @@
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import * as arrow from "apache-arrow";
+import pg from "pg";
+import { InvalidArgumentError, SchemaMismatchError, WarehouseError, redactUrl } from "../errors";
+import { type Filter, filterToSql, validateFilter } from "../frame/filter";
+import { COPY_HEADER, COPY_TRAILER, CopyBinaryDecoder, CopyBinaryEncoder, batchFromTextRows, canEncode, naturalKind } from "./copy-binary";
+import { quoteIdent, quoteTableName, splitTableName } from "./identifiers";
+import { type FolderLock, lockFolder } from "./lock";
+import { LiteSession, PgPoolSession, type RawField, type Session, wrapError } from "./session";
+import { K, type Kind, arrowTypeOfKind, arrowTypeToPg, kindOfOid } from "./types";
+
+/** How {@link Warehouse.load} treats rows already in the target table. */
+export type LoadMode = "append" | "replace" | "upsert";
+
+/** Options of {@link Warehouse.load}. */
+export interface LoadOptions {
+  /**
+   * `"append"` (default) adds the rows; `"replace"` swaps in a new table holding exactly these rows
+   * (built from the Arrow schema; the old table's indexes and grants go with it); `"upsert"` inserts
+   * new keys and updates the other columns of existing keys.
+   */
+  mode?: LoadMode;
+  /** Key column(s) for `"upsert"` (required there). */
+  key?: string | string[];
+}
+
+/** Options of {@link Warehouse.stream}. */
+export interface StreamOptions {
+  /** Rows per RecordBatch (default 65536). */
+  batchSize?: number;
+}
+
+/** What to read from a table: a column subset and a row filter (AND of predicates). */
+export interface ReadTableOptions {
+  columns?: string[];
+  filter?: Filter;
+}
+
+/** Options of {@link Warehouse.open}. */
+export interface WarehouseOpenOptions {
+  /** Maximum connections of the server pool (default 10). Ignored for embedded warehouses. */
+  poolSize?: number;
+}
+
+/**
+ * One interface over a PostgreSQL server (a `pg` pool) and an embedded PGlite database: SQL in,
+ * Apache Arrow out, bulk loads from Arrow. Values always travel as bound parameters; table and
+ * column names are validated and quoted ({@link quoteIdent}). Types map as documented in
+ * `warehouse/types.ts` (int8 → Int64 as bigint, timestamps → Timestamp(µs, "UTC")).
+ * @example
+ * const wh = await Warehouse.open("embedded:memory");
+ * await wh.load(arrow.tableFromArrays({ id: Int32Array.from([1, 2]) }), "t");
+ * const t = await wh.query("SELECT id FROM t WHERE id > $1", [1]); // 1 row
+ * await wh.close();
+ */
+export interface Warehouse {
+  /** `"postgres"` for a server, `"embedded"` for PGlite. */
+  readonly kind: "postgres" | "embedded";
+  /** The URL it was opened with, password redacted. */
+  readonly url: string;
+  /**
+   * Runs one SQL statement with `$1…` parameters and returns the rows as an Arrow table, typed by
+   * the result's column types.
+   * @example
+   * const t = await wh.query("SELECT count(*) AS n FROM orders WHERE region = $1", ["emea"]);
+   * t.get(0)?.n; // 42n (count is bigint)
+   */
+  query(sql: string, params?: readonly unknown[]): Promise<arrow.Table>;
+  /**
+   * Runs a statement (or, without parameters, a script of several) and returns the rows affected
+   * by the last one (0 when not applicable).
+   * @example
+   * await wh.exec("DELETE FROM orders WHERE day < $1", [new Date("2024-01-01")]); // e.g. 120
+   */
+  exec(sql: string, params?: readonly unknown[]): Promise<number>;
+  /**
+   * Streams a query or a table as record batches with bounded memory (binary COPY decoded
+   * chunk by chunk on a server; a cursor on PGlite).
+   * @example
+   * for await (const batch of wh.stream({ table: "events", columns: ["id", "ts"] }, { batchSize: 10_000 })) {
+   *   console.log(batch.numRows);
+   * }
+   */
+  stream(sqlOrTable: string | ({ table: string } & ReadTableOptions), opts?: StreamOptions): AsyncIterable<arrow.RecordBatch>;
+  /**
+   * Reads a whole table (optionally some columns and a filter) into an Arrow table by binary COPY.
+   * @example
+   * const t = await wh.readTable("events", { columns: ["id"], filter: [["id", ">", 10]] });
+   */
+  readTable(table: string, opts?: ReadTableOptions): Promise<arrow.Table>;
+  /**
+   * Bulk-loads Arrow data into `target` by binary COPY, creating the table from the Arrow schema
+   * when it does not exist. Atomic: on any error, nothing of this load stays.
+   * @example
+   * await wh.load(table, "analytics.orders", { mode: "upsert", key: "order_id" }); // { rows: 1000 }
+   */
+  load(data: arrow.Table | AsyncIterable<arrow.RecordBatch>, target: string, opts?: LoadOptions): Promise<{ rows: number }>;
+  /**
+   * Whether a table (or view) of that name exists (resolved through the search path).
+   * @example
+   * await wh.tableExists("orders"); // true
+   */
+  tableExists(table: string): Promise<boolean>;
+  /**
+   * The Arrow schema a read of the table returns (nullable = no NOT NULL constraint).
+   * @example
+   * (await wh.tableSchema("orders")).fields.map((f) => f.name); // ["order_id", "amount"]
+   */
+  tableSchema(table: string): Promise<arrow.Schema>;
+  /**
+   * Runs `fn` in one transaction (a savepoint when nested); commits when it resolves, rolls back
+   * when it throws. Use the `tx` warehouse inside, not the outer one.
+   * @example
+   * await wh.transaction(async (tx) => { await tx.exec("DELETE FROM t"); await tx.load(data, "t"); });
+   */
+  transaction<T>(fn: (tx: Warehouse) => Promise<T>): Promise<T>;
+  /**
+   * Closes the pool or the embedded database and releases the folder lock. Idempotent.
+   * @example
+   * await wh.close();
+   */
+  close(): Promise<void>;
+}
+
+const DEFAULT_BATCH = 65536;
+
+class SessionWarehouse implements Warehouse {
+  private closed = false;
+  constructor(
+    private readonly session: Session,
+    readonly kind: "postgres" | "embedded",
+    readonly url: string,
+    private readonly closer: (() => Promise<void>) | null,
+  ) {}
+
+  private get label(): string {
+    return this.url;
+  }
+
+  private check(): void {
+    if (this.closed) throw new WarehouseError(`warehouse ${this.label} is closed; open it again with Warehouse.open().`);
+  }
+
+  async query(sql: string, params?: readonly unknown[]): Promise<arrow.Table> {
+    this.check();
+    checkSql(sql, "query");
+    checkParams(params, "query");
+    const res = await this.session.query(sql, params);
+    const fields = res.fields.map(fieldKind);
+    if (fields.length === 0) return new arrow.Table();
+    return new arrow.Table(batchFromTextRows(fields, res.rows));
+  }
+
+  async exec(sql: string, params?: readonly unknown[]): Promise<number> {
+    this.check();
+    checkSql(sql, "exec");
+    checkParams(params, "exec");
+    return (await this.session.query(sql, params)).affected;
+  }
+
+  stream(sqlOrTable: string | ({ table: string } & ReadTableOptions), opts: StreamOptions = {}): AsyncIterable<arrow.RecordBatch> {
+    this.check();
+    const batchSize = checkBatchSize(opts?.batchSize);
+    const spec = selectOf(sqlOrTable);
+    const self = this;
+    return {
+      async *[Symbol.asyncIterator]() {
+        const read = await self.openRead(spec, batchSize, true);
+        yield* read.batches;
+      },
+    };
+  }
+
+  async readTable(table: string, opts: ReadTableOptions = {}): Promise<arrow.Table> {
+    this.check();
+    const spec = selectOf({ table, ...opts });
+    const read = await this.openRead(spec, DEFAULT_BATCH * 2, false);
+    const batches: arrow.RecordBatch[] = [];
+    for await (const b of read.batches) batches.push(b);
+    return batches.length ? new arrow.Table(read.schema, batches) : new arrow.Table(read.schema);
+  }
+
+  /** Plans a read: describes the result, then streams it by COPY (or a cursor on PGlite when bounded). */
+  private async openRead(
+    spec: { sql: string; params: unknown[] },
+    batchSize: number,
+    bounded: boolean,
+  ): Promise<{ schema: arrow.Schema; batches: AsyncIterable<arrow.RecordBatch> }> {
+    const described = await this.session.query(`SELECT * FROM (${spec.sql}) AS trellis_q LIMIT 0`, spec.params);
+    const raw = described.fields;
+    const fields = raw.map(fieldKind);
+    const schema = new arrow.Schema(fields.map((f) => new arrow.Field(f.name, arrowTypeOfKind(f.kind), true)));
+    const session = this.session;
+
+    if (session.backend === "embedded" && bounded) {
+      return { schema, batches: cursorBatches(session, spec, fields, batchSize) };
+    }
+    // COPY takes no parameters: a parameterised read first lands in a temporary table (values stay
+    // bound parameters; the SQL text never contains them).
+    const aliases = raw.map((_, i) => `c${i + 1}`);
+    const needsWrap = raw.some((f) => kindOfOid(f.oid) === undefined) || new Set(raw.map((f) => f.name)).size !== raw.length;
+    const projected = (from: string) =>
+      `SELECT ${raw.map((f, i) => (kindOfOid(f.oid) === undefined ? `${aliases[i]}::text` : aliases[i])).join(", ")} FROM ${from}`;
+    const batches = async function* (): AsyncGenerator<arrow.RecordBatch> {
+      if (raw.length === 0) return;
+      if (spec.params.length === 0) {
+        const sql = needsWrap ? projected(`(${spec.sql}) AS trellis_q(${aliases.join(", ")})`) : spec.sql;
+        yield* decodeCopy(session.copyOut(sql), fields, batchSize);
+        return;
+      }
+      const { session: pinned, release } = await session.acquire();
+      const tmp = `trellis_read_${randomBytes(6).toString("hex")}`;
+      try {
+        // CREATE TABLE AS cannot take parameters either: spell the columns out from the result's types.
+        const types = await pinned.query(
+          "SELECT pg_catalog.format_type(t.oid, NULL) FROM unnest($1::oid[]) WITH ORDINALITY AS t(oid, n) ORDER BY t.n",
+          [`{${raw.map((f) => f.oid).join(",")}}`],
+        );
+        const columns = aliases.map((a, i) => `${a} ${String(types.rows[i][0])}`).join(", ");
+        await pinned.query(`CREATE TEMPORARY TABLE ${tmp} (${columns})`);
+        await pinned.query(`INSERT INTO ${tmp} SELECT * FROM (${spec.sql}) AS trellis_q`, spec.params);
+        yield* decodeCopy(pinned.copyOut(projected(tmp)), fields, batchSize);
+      } finally {
+        try {
+          await pinned.query(`DROP TABLE IF EXISTS ${tmp}`);
+        } finally {
+          release();
+        }
+      }
+    };
+    return { schema, batches: batches() };
+  }
+
+  async load(data: arrow.Table | AsyncIterable<arrow.RecordBatch>, target: string, opts: LoadOptions = {}): Promise<{ rows: number }> {
+    this.check();
+    const mode = opts.mode ?? "append";
+    if (mode !== "append" && mode !== "replace" && mode !== "upsert") {
+      throw new InvalidArgumentError(`load: mode ${JSON.stringify(mode)} is not supported; use "append", "replace" or "upsert".`);
+    }
+    const qTarget = quoteTableName(target);
+    const keys = opts.key === undefined ? [] : Array.isArray(opts.key) ? opts.key : [opts.key];
+    if (mode === "upsert" && keys.length === 0) {
+      throw new InvalidArgumentError(`load into ${target}: mode "upsert" needs a key, e.g. { mode: "upsert", key: "id" }.`);
+    }
+    if (mode !== "upsert" && keys.length > 0) {
+      throw new InvalidArgumentError(`load into ${target}: key is only used by mode "upsert"; remove it or set mode: "upsert".`);
+    }
+    const source = await openSource(data, target);
+    if (source === null) {
+      // An empty stream has no schema: nothing to create or change.
+      if (mode === "replace" || !(await this.tableExists(target))) {
+        throw new InvalidArgumentError(
+          `load into ${target}: the data is an empty stream without a schema; pass an (empty) arrow.Table so the table can be ${mode === "replace" ? "replaced" : "created"}.`,
+        );
+      }
+      return { rows: 0 };
+    }
+    const schema = source.schema;
+    const names = schema.fields.map((f) => f.name);
+    names.forEach((n) => quoteIdent(n));
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup !== undefined) throw new InvalidArgumentError(`load into ${target}: column ${JSON.stringify(dup)} appears twice; rename one.`);
+    for (const k of keys) {
+      if (!names.includes(k)) {
+        throw new InvalidArgumentError(`load into ${target}: upsert key ${JSON.stringify(k)} is not a column of the data (columns: ${names.join(", ")}).`);
+      }
+    }
+    for (const f of schema.fields) arrowTypeToPg(f.type);
+
+    return this.session.transaction(async (s) => {
+      const exists = await tableExistsOn(s, target);
+      if (mode === "replace") {
+        const { schema: schemaName, table } = splitTableName(target);
+        const staging = stagingName(table);
+        const qStaging = schemaName === undefined ? quoteIdent(staging) : `${quoteIdent(schemaName)}.${quoteIdent(staging)}`;
+        await s.query(createTableSql(qStaging, schema));
+        const rows = await copyBatches(s, qStaging, schema, source.batches, naturalPlan(schema));
+        if (exists) await s.query(`DROP TABLE ${qTarget}`);
+        await s.query(`ALTER TABLE ${qStaging} RENAME TO ${quoteIdent(table)}`);
+        return { rows };
+      }
+      let created = false;
+      if (!exists) {
+        await s.query(createTableSql(qTarget, schema));
+        created = true;
+        if (mode === "upsert") await s.query(`CREATE UNIQUE INDEX ON ${qTarget} (${keys.map(quoteIdent).join(", ")})`);
+      }
+      const targetCols = await columnsOf(s, target);
+      const byName = new Map(targetCols.map((c) => [c.name, c]));
+      const unexpected = names.filter((n) => !byName.has(n));
+      if (unexpected.length) {
+        throw new SchemaMismatchError(`load into ${target}`, { unexpected }, `The table has columns ${targetCols.map((c) => c.name).join(", ")}; drop or rename the extra columns, or use mode "replace".`);
+      }
+      const direct = schema.fields.every((f) => canEncode(f.type, kindOfOid(byName.get(f.name)!.oid)));
+      const colList = names.map(quoteIdent).join(", ");
+      if (mode === "append" && direct) {
+        const plan = schema.fields.map((f) => ({ name: f.name, type: f.type, kind: kindOfOid(byName.get(f.name)!.oid)! }));
+        const rows = await copyBatches(s, `${qTarget} (${colList})`, schema, source.batches, plan);
+        return { rows };
+      }
+      // Through a temporary staging table with the data's natural types, then one INSERT … SELECT
+      // that casts to the target's column types (and resolves conflicts for upsert).
+      const staging = `trellis_stage_${randomBytes(6).toString("hex")}`;
+      await s.query(`${createTableSql(quoteIdent(staging), schema).replace(/^CREATE TABLE/, "CREATE TEMPORARY TABLE")} ON COMMIT DROP`);
+      const rows = await copyBatches(s, quoteIdent(staging), schema, source.batches, naturalPlan(schema));
+      const select = names.map((n) => `CAST(${quoteIdent(n)} AS ${byName.get(n)!.typeSql})`).join(", ");
+      let sql = `INSERT INTO ${qTarget} (${colList}) SELECT ${select} FROM ${quoteIdent(staging)}`;
+      if (mode === "upsert") {
+        const rest = names.filter((n) => !keys.includes(n));
+        sql += ` ON CONFLICT (${keys.map(quoteIdent).join(", ")}) DO ${
+          rest.length ? `UPDATE SET ${rest.map((n) => `${quoteIdent(n)} = EXCLUDED.${quoteIdent(n)}`).join(", ")}` : "NOTHING"
+        }`;
+      }
+      try {
+        await s.query(sql);
+      } catch (err) {
+        if (mode === "upsert" && err instanceof WarehouseError && err.sqlState === "42P10") {
+          throw new WarehouseError(
+            `load into ${target}: upsert needs a unique index or primary key on (${keys.join(", ")})${created ? "" : "; create one, e.g. CREATE UNIQUE INDEX ON " + qTarget + " (" + keys.map(quoteIdent).join(", ") + ")"}.`,
+            { cause: err, sqlState: err.sqlState },
+          );
+        }
+        if (mode === "upsert" && err instanceof WarehouseError && err.sqlState === "21000") {
+          throw new WarehouseError(`load into ${target}: the data holds the same key (${keys.join(", ")}) more than once; deduplicate it before an upsert.`, {
+            cause: err,
+            sqlState: err.sqlState,
+          });
+        }
+        throw err;
+      }
+      return { rows };
+    });
+  }
+
+  async tableExists(table: string): Promise<boolean> {
+    this.check();
+    quoteTableName(table);
+    return tableExistsOn(this.session, table);
+  }
+
+  async tableSchema(table: string): Promise<arrow.Schema> {
+    this.check();
+    quoteTableName(table);
+    const cols = await columnsOf(this.session, table);
+    if (cols.length === 0 && !(await tableExistsOn(this.session, table))) {
+      throw new WarehouseError(`table ${JSON.stringify(table)} does not exist in ${this.label}; check the name (and schema) or create it with load().`, {
+        sqlState: "42P01",
+      });
+    }
+    return new arrow.Schema(cols.map((c) => new arrow.Field(c.name, arrowTypeOfKind(kindOfOid(c.oid) ?? K.TEXT), !c.notNull)));
+  }
+
+  async transaction<T>(fn: (tx: Warehouse) => Promise<T>): Promise<T> {
+    this.check();
+    if (typeof fn !== "function") throw new InvalidArgumentError("transaction: expected a function (tx) => Promise<T>.");
+    return this.session.transaction((s) => fn(new SessionWarehouse(s, this.kind, this.url, null)));
+  }
+
+  async close(): Promise<void> {
+    if (this.closer === null) {
+      throw new InvalidArgumentError("close: this is the warehouse of a transaction; close the warehouse you opened instead.");
+    }
+    if (this.closed) return;
+    this.closed = true;
+    await this.closer();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function checkSql(sql: unknown, what: string): void {
+  if (typeof sql !== "string" || sql.trim() === "") {
+    throw new InvalidArgumentError(`${what}: expected a SQL string, got ${typeof sql === "string" ? "an empty string" : typeof sql}.`);
+  }
+}
+
+function checkParams(params: unknown, what: string): void {
+  if (params !== undefined && !Array.isArray(params)) {
+    throw new InvalidArgumentError(`${what}: params must be an array of values for $1, $2…, got ${typeof params}.`);
+  }
+}
+
+function checkBatchSize(n: number | undefined): number {
+  if (n === undefined) return DEFAULT_BATCH;
+  if (!Number.isInteger(n) || n < 1) {
+    throw new InvalidArgumentError(`stream: batchSize must be a positive integer, got ${String(n)}.`);
+  }
+  return n;
+}
+
+function fieldKind(f: RawField): { name: string; kind: Kind } {
+  return { name: f.name, kind: kindOfOid(f.oid) ?? K.TEXT };
+}
+
+function selectOf(spec: string | ({ table: string } & ReadTableOptions)): { sql: string; params: unknown[] } {
+  if (typeof spec === "string") {
+    checkSql(spec, "stream");
+    return { sql: spec.replace(/[\s;]+$/, ""), params: [] };
+  }
+  if (!spec || typeof spec !== "object" || typeof spec.table !== "string") {
+    throw new InvalidArgumentError(`expected a SQL string or { table, columns?, filter? }, got ${JSON.stringify(spec)}.`);
+  }
+  const from = quoteTableName(spec.table);
+  if (spec.columns !== undefined && (!Array.isArray(spec.columns) || spec.columns.length === 0)) {
+    throw new InvalidArgumentError(`read of ${spec.table}: columns must be a non-empty array of column names (omit it for all columns).`);
+  }
+  const cols = spec.columns ? spec.columns.map(quoteIdent).join(", ") : "*";
+  let sql = `SELECT ${cols} FROM ${from}`;
+  let params: unknown[] = [];
+  if (spec.filter !== undefined) {
+    const filter = validateFilter(spec.filter);
+    const where = filterToSql(filter, quoteIdent);
+    if (where.sql) sql += ` WHERE ${where.sql}`;
+    params = where.params;
+  }
+  return { sql, params };
+}
+
+async function* decodeCopy(
+  chunks: AsyncIterable<Uint8Array>,
+  fields: readonly { name: string; kind: Kind }[],
+  batchSize: number,
+): AsyncGenerator<arrow.RecordBatch> {
+  const decoder = new CopyBinaryDecoder(fields, batchSize);
+  for await (const chunk of chunks) {
+    for (const b of decoder.push(chunk)) yield b;
+  }
+  const last = decoder.end();
+  if (last) yield last;
+}
+
+async function* cursorBatches(
+  session: Session,
+  spec: { sql: string; params: unknown[] },
+  fields: readonly { name: string; kind: Kind }[],
+  batchSize: number,
+): AsyncGenerator<arrow.RecordBatch> {
+  const cursor = `trellis_cur_${randomBytes(6).toString("hex")}`;
+  await session.query(`DECLARE ${cursor} NO SCROLL CURSOR WITH HOLD FOR ${spec.sql}`, spec.params);
+  try {
+    for (;;) {
+      const res = await session.query(`FETCH FORWARD ${batchSize} FROM ${cursor}`);
+      if (res.rows.length === 0) break;
+      yield batchFromTextRows(fields, res.rows);
+      if (res.rows.length < batchSize) break;
+    }
+  } finally {
+    await session.query(`CLOSE ${cursor}`).catch(() => undefined);
+  }
+}
+
+async function tableExistsOn(s: Session, table: string): Promise<boolean> {
+  const res = await s.query(
+    "SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
+    [quoteTableName(table)],
+  );
+  return res.rows.length > 0;
+}
+
+interface TargetColumn {
+  name: string;
+  oid: number;
+  typeSql: string;
+  notNull: boolean;
+}
+
+async function columnsOf(s: Session, table: string): Promise<TargetColumn[]> {
+  const res = await s.query(
+    `SELECT a.attname, a.atttypid::int4, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull
+       FROM pg_catalog.pg_attribute a
+      WHERE a.attrelid = pg_catalog.to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY a.attnum`,
+    [quoteTableName(table)],
+  );
+  return res.rows.map((r) => ({
+    name: String(r[0]),
+    oid: Number(r[1]),
+    typeSql: String(r[2]),
+    notNull: r[3] === true || r[3] === "t",
+  }));
+}
+
+function createTableSql(qTable: string, schema: arrow.Schema): string {
+  const cols = schema.fields.map((f) => `${quoteIdent(f.name)} ${arrowTypeToPg(f.type)}${f.nullable === false ? " NOT NULL" : ""}`);
+  return `CREATE TABLE ${qTable} (${cols.join(", ")})`;
+}
+
+function naturalPlan(schema: arrow.Schema): { name: string; type: arrow.DataType; kind: Kind }[] {
+  return schema.fields.map((f) => ({ name: f.name, type: f.type, kind: naturalKind(f.type) }));
+}
+
+function stagingName(table: string): string {
+  const suffix = `__trellis_${randomBytes(4).toString("hex")}`;
+  let base = table;
+  while (Buffer.byteLength(base + suffix, "utf8") > 63) base = base.slice(0, -1);
+  return base + suffix;
+}
+
+/** The data's schema and its batches (the first batch of a stream is read to learn the schema). */
+async function openSource(
+  data: arrow.Table | AsyncIterable<arrow.RecordBatch>,
+  target: string,
+): Promise<{ schema: arrow.Schema; batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch> } | null> {
+  if (data instanceof arrow.Table) return { schema: data.schema, batches: data.batches };
+  if (!data || typeof (data as AsyncIterable<arrow.RecordBatch>)[Symbol.asyncIterator] !== "function") {
+    throw new InvalidArgumentError(`load into ${target}: data must be an arrow.Table or an AsyncIterable of arrow.RecordBatch.`);
+  }
+  const it = (data as AsyncIterable<arrow.RecordBatch>)[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return null;
+  const firstBatch = first.value;
+  if (!(firstBatch instanceof arrow.RecordBatch)) {
+    throw new InvalidArgumentError(`load into ${target}: the stream yielded ${typeof firstBatch}, expected arrow.RecordBatch.`);
+  }
+  async function* rest(): AsyncGenerator<arrow.RecordBatch> {
+    yield firstBatch;
+    for (;;) {
+      const next = await it.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  return { schema: firstBatch.schema, batches: rest() };
+}
+
+/** Encodes batches (checked against `schema`) and COPYs them into `target`; returns the row count. */
+async function copyBatches(
+  s: Session,
+  target: string,
+  schema: arrow.Schema,
+  batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>,
+  plan: { name: string; type: arrow.DataType; kind: Kind }[],
+): Promise<number> {
+  const encoder = new CopyBinaryEncoder(plan);
+  let rows = 0;
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    yield COPY_HEADER;
+    let index = 0;
+    for await (const batch of batches) {
+      checkBatchSchema(batch, schema, index++, target);
+      rows += batch.numRows;
+      yield* encoder.encode(batch);
+    }
+    yield COPY_TRAILER;
+  }
+  const copied = await s.copyIn(target, chunks());
+  if (copied !== rows && copied !== 0) {
+    throw new WarehouseError(`load into ${target}: COPY reported ${copied} rows, expected ${rows}.`);
+  }
+  return rows;
+}
+
+function checkBatchSchema(batch: arrow.RecordBatch, schema: arrow.Schema, index: number, target: string): void {
+  if (!(batch instanceof arrow.RecordBatch)) {
+    throw new InvalidArgumentError(`load into ${target}: item ${index} of the stream is not an arrow.RecordBatch.`);
+  }
+  const a = batch.schema.fields;
+  const b = schema.fields;
+  const missing = b.filter((f) => !a.some((g) => g.name === f.name)).map((f) => f.name);
+  const unexpected = a.filter((f) => !b.some((g) => g.name === f.name)).map((f) => f.name);
+  const mistyped = b
+    .map((f, i) => ({ f, g: a[i] }))
+    .filter(({ f, g }) => g !== undefined && g.name === f.name && !arrow.util.compareTypes(f.type, g.type))
+    .map(({ f, g }) => ({ column: f.name, expected: String(f.type), actual: String(g.type) }));
+  const misordered = missing.length === 0 && unexpected.length === 0 && a.some((g, i) => g.name !== b[i].name);
+  if (missing.length || unexpected.length || mistyped.length || misordered) {
+    throw new SchemaMismatchError(
+      `batch ${index} of the load into ${target}`,
+      { missing, unexpected, mistyped },
+      misordered ? "Columns must come in the same order in every batch." : "Every batch must have the schema of the first batch.",
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opening
+// ---------------------------------------------------------------------------------------------
+
+/** Session settings every server connection gets so text values parse the same everywhere. */
+const SERVER_OPTIONS = "-c TimeZone=UTC -c DateStyle=ISO,MDY -c IntervalStyle=postgres -c bytea_output=hex -c extra_float_digits=3";
+
+async function openPostgres(url: string, opts: WarehouseOpenOptions): Promise<Warehouse> {
+  const shown = redactUrl(url);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InvalidArgumentError(`Warehouse.open: ${shown} is not a valid URL; use postgres://user:password@host:5432/database.`);
+  }
+  const secret = decodeURIComponent(parsed.password);
+  const userOptions = parsed.searchParams.get("options");
+  parsed.searchParams.set("options", userOptions ? `${SERVER_OPTIONS} ${userOptions}` : SERVER_OPTIONS);
+  const poolSize = opts.poolSize ?? 10;
+  if (!Number.isInteger(poolSize) || poolSize < 1) {
+    throw new InvalidArgumentError(`Warehouse.open: poolSize must be a positive integer, got ${String(opts.poolSize)}.`);
+  }
+  const pool = new pg.Pool({ connectionString: parsed.toString(), max: poolSize, connectionTimeoutMillis: 15_000 });
+  // An idle connection dropped by the server must not crash the process; the next query reconnects.
+  pool.on("error", () => undefined);
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw wrapError(err, `cannot connect to ${shown}`, secret);
+  }
+  const session = new PgPoolSession(pool, secret);
+  return new SessionWarehouse(session, "postgres", shown, async () => {
+    await pool.end();
+  });
+}
+
+async function openEmbedded(url: string): Promise<Warehouse> {
+  const target = url.slice("embedded:".length);
+  if (target === "") {
+    throw new InvalidArgumentError(`Warehouse.open: "embedded:" needs a folder or "memory", e.g. "embedded:.trellis/warehouse" or "embedded:memory".`);
+  }
+  if (target === "memory") {
+    const db = await createLite(undefined, url);
+    return new SessionWarehouse(new LiteSession(db, db, 0), "embedded", url, () => db.close());
+  }
+  const dir = path.resolve(target);
+  const lock: FolderLock = lockFolder(dir);
+  let db: PGlite;
+  try {
+    db = await createLite(dir, url);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  return new SessionWarehouse(new LiteSession(db, db, 0), "embedded", url, async () => {
+    try {
+      await db.close();
+    } finally {
+      lock.release();
+    }
+  });
+}
+
+async function createLite(dataDir: string | undefined, url: string): Promise<PGlite> {
+  try {
+    const db = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+    await db.exec("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET bytea_output = 'hex'; SET extra_float_digits = 3");
+    return db;
+  } catch (err) {
+    throw wrapError(err, `cannot open the embedded warehouse ${url}`);
+  }
+}
+
+/**
+ * Opens a warehouse from a URL:
+ * - `postgres://user:password@host:5432/db` or `postgresql://…` — a PostgreSQL server through a `pg`
+ *   pool (query parameters such as `?options=-c search_path=analytics` and `sslmode` pass through);
+ * - `embedded:<folder>` — PGlite persisted in that folder (created when missing), locked against a
+ *   second opener with a {@link LockedError};
+ * - `embedded:memory` — a throwaway in-memory PGlite.
+ *
+ * Connection errors are {@link WarehouseError}s showing the URL without its password.
+ * @example
+ * const wh = await Warehouse.open("embedded:.trellis/warehouse");
+ * const server = await Warehouse.open(process.env.DATABASE_URL!, { poolSize: 4 });
+ */
+export const Warehouse: { open(url: string, opts?: WarehouseOpenOptions): Promise<Warehouse> } = {
+  async open(url: string, opts: WarehouseOpenOptions = {}): Promise<Warehouse> {
+    if (typeof url !== "string") {
+      throw new InvalidArgumentError(`Warehouse.open: expected a URL string, got ${typeof url}; e.g. "embedded:memory".`);
+    }
+    if (/^postgres(ql)?:\/\//i.test(url)) return openPostgres(url, opts);
+    if (url.startsWith("embedded:")) return openEmbedded(url);
+    throw new InvalidArgumentError(
+      `Warehouse.open: unsupported URL ${JSON.stringify(redactUrl(url))}; use "postgres://…", "postgresql://…", "embedded:<folder>" or "embedded:memory".`,
+    );
+  },
+};
