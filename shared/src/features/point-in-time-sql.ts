@@ -89,17 +89,22 @@ export function pointInTimeSql(input: PointInTimeSqlInput): { sql: string; param
   return { sql, params };
 }
 
+/** Event-time column of online tables and materialisation queries. */
+export const ONLINE_EVENT_TS = "__event_ts";
+/** Created-time column of online tables and materialisation queries. */
+export const ONLINE_CREATED_TS = "__created_ts";
+
 /**
  * The statement selecting the latest row per key from a warehouse source within `[start, end)` of the
  * event time (for materialisation), newest by event then created time.
- * @example latestPerKeySql(stats, ["orders_30d"], 1) // { sql: "SELECT DISTINCT ON (...) ...", startParam: 1, endParam: 2 }
+ * @example latestPerKeySql(stats, ["orders_30d"], 1).sql // "SELECT DISTINCT ON (f.\"customer_id\") ... WHERE ... >= $1 AND ... < $2 ..."
  */
 export function latestPerKeySql(view: AnyFeatureView, features: readonly string[], firstParam = 1): { sql: string } {
   const src = view.source;
   const keys = view.entity.joinKeys.map((k) => `f.${quoteIdent(k)}`);
   const ts = `f.${quoteIdent(src.timestamp)}`;
   const created = src.createdTimestamp ? `f.${quoteIdent(src.createdTimestamp)}` : null;
-  const cols = [...keys, `${ts} AS ${quoteIdent("event_ts")}`, `${created ?? "NULL::timestamptz"} AS ${quoteIdent("created_ts")}`];
+  const cols = [...keys, `${ts} AS ${quoteIdent(ONLINE_EVENT_TS)}`, `${created ?? "NULL::timestamptz"} AS ${quoteIdent(ONLINE_CREATED_TS)}`];
   for (const f of features) cols.push(`f.${quoteIdent(f)}`);
   const sql =
     `SELECT DISTINCT ON (${keys.join(", ")}) ${cols.join(", ")} FROM ${sourceFromItem(src)} AS f ` +
