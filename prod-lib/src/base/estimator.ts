@@ -48,7 +48,7 @@ export interface GetParamsOptions {
 }
 
 /** A constructor of an estimator from its options object. */
-export type EstimatorClass<E extends BaseEstimator = BaseEstimator> = new (options?: never) => E;
+export type EstimatorClass<E extends BaseEstimator = BaseEstimator> = new (options: never) => E;
 
 const registry = new Map<string, EstimatorClass>();
 const namesByClass = new Map<unknown, string>();
@@ -435,9 +435,9 @@ export abstract class BaseEstimator<P extends object = object, S extends object 
     }
   }
 
-  /** Converts fit input to a Frame (all columns of X) and refuses empty input. */
-  protected fitFrame(X: XInput): Frame {
-    const frame = toFrame(X, this.estimatorName);
+  /** Converts fit input to a Frame (all columns of X, or only `names`) and refuses empty input. */
+  protected fitFrame(X: XInput, names?: readonly string[]): Frame {
+    const frame = toFrame(X, this.estimatorName, names ? { names } : undefined);
     this.refuseEmpty(frame.rows, "fit");
     if (frame.names.length === 0) throw new InvalidArgumentError(`${this.estimatorName}.fit: X has no columns; pass at least one feature.`);
     return frame;

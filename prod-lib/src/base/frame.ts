@@ -158,6 +158,12 @@ export interface InputSpec {
   kinds: ColumnKind[];
 }
 
+/** Columns to take from an input, by name, with kinds inferred (a fit-time selection). */
+export interface ColumnSelection {
+  names: readonly string[];
+  kinds?: undefined;
+}
+
 function describeValue(v: unknown): string {
   if (typeof v === "string") return `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v)}`;
   if (typeof v === "object" && v !== null) return Array.isArray(v) ? "array" : "object";
@@ -387,13 +393,14 @@ function isRowArray(X: unknown): X is readonly RowObject[] {
 /**
  * Converts any accepted input to a {@link Frame}. With `spec` (recorded at fit), the frame holds
  * exactly `spec.names` in that order, and any missing or mistyped column is reported at once in a
- * `SchemaMismatchError`; extra columns are ignored. A sparse matrix is refused here: estimators
+ * `SchemaMismatchError`; extra columns are ignored. A {@link ColumnSelection} (names without kinds)
+ * takes those columns and infers their kinds. A sparse matrix is refused here: estimators
  * that accept sparse input check for it before converting.
  *
  * @example
  * toFrame([{ b: "x", a: 1 }], "OneHotEncoder", { names: ["a", "b"], kinds: ["number", "category"] }).names // ["a", "b"]
  */
-export function toFrame(X: XInput, owner: string, spec?: InputSpec): Frame {
+export function toFrame(X: XInput, owner: string, spec?: InputSpec | ColumnSelection): Frame {
   const missing: string[] = [];
   const mistyped: MistypedColumn[] = [];
   if (X instanceof Frame) {
@@ -402,7 +409,7 @@ export function toFrame(X: XInput, owner: string, spec?: InputSpec): Frame {
     for (let j = 0; j < spec.names.length; j++) {
       const c = X.column(spec.names[j]);
       if (!c) missing.push(spec.names[j]);
-      else if (c.kind !== spec.kinds[j]) mistyped.push({ column: spec.names[j], expected: spec.kinds[j] === "number" ? "number" : "string", actual: c.kind === "number" ? "number" : "string" });
+      else if (spec.kinds && c.kind !== spec.kinds[j]) mistyped.push({ column: spec.names[j], expected: spec.kinds[j] === "number" ? "number" : "string", actual: c.kind === "number" ? "number" : "string" });
       else cols.push(c);
     }
     throwMismatch(owner, missing, mistyped);
@@ -415,7 +422,7 @@ export function toFrame(X: XInput, owner: string, spec?: InputSpec): Frame {
     for (let j = 0; j < names.length; j++) {
       const p = pos.get(names[j]);
       if (p === undefined) missing.push(names[j]);
-      else if (spec && spec.kinds[j] !== "number") mistyped.push({ column: names[j], expected: "string", actual: "number (Matrix)" });
+      else if (spec?.kinds && spec.kinds[j] !== "number") mistyped.push({ column: names[j], expected: "string", actual: "number (Matrix)" });
       else cols.push({ kind: "number", values: X.column(p) });
     }
     throwMismatch(owner, missing, mistyped);
@@ -435,7 +442,7 @@ export function toFrame(X: XInput, owner: string, spec?: InputSpec): Frame {
         missing.push(names[j]);
         continue;
       }
-      const c = arrowColumn(vec, names[j], spec?.kinds[j], owner, mistyped);
+      const c = arrowColumn(vec, names[j], spec?.kinds?.[j], owner, mistyped);
       if (c) cols.push(c);
     }
     throwMismatch(owner, missing, mistyped);
@@ -458,7 +465,7 @@ export function toFrame(X: XInput, owner: string, spec?: InputSpec): Frame {
         missing.push(name);
         continue;
       }
-      const c = rowsColumn(rows, name, spec?.kinds[j], owner, mistyped);
+      const c = rowsColumn(rows, name, spec?.kinds?.[j], owner, mistyped);
       if (c) cols.push(c);
     }
     throwMismatch(owner, missing, mistyped);

@@ -1,0 +1,525 @@
+import { z } from "zod";
+import { InvalidArgumentError, ValidationError } from "@trellis/shared";
+import { BaseEstimator, extractRow, registerEstimator } from "./base/estimator";
+import { Frame, toFrame, type RowObject, type XInput } from "./base/frame";
+import { toLabels, toNumericTarget, type Label, type YInput } from "./base/labels";
+import { Matrix, SparseMatrix } from "./base/matrix";
+import {
+  argmaxLabels,
+  hasRowPredict,
+  hasRowPredictProba,
+  hasRowTransform,
+  isTransformer,
+  toTransformOutput,
+  type Classifier,
+  type Regressor,
+  type RowClassifier,
+  type RowRegressor,
+  type RowTransformer,
+  type TransformData,
+  type TransformOutput,
+  type Transformer,
+} from "./base/mixins";
+import { uniqueNames } from "./compose/column-transformer";
+
+/** A pipeline step: a name and an estimator (or "passthrough" to skip it). */
+export type PipelineStep<E extends BaseEstimator | "passthrough" = BaseEstimator | "passthrough"> = [name: string, estimator: E];
+
+/** Options of {@link Pipeline}. `F` is the final estimator's type. */
+export interface PipelineOptions<F extends BaseEstimator | "passthrough" = BaseEstimator | "passthrough"> {
+  /** The steps in order; every step but the last must be a transformer. */
+  steps: [...PipelineStep[], PipelineStep<F>];
+  /** Rows per chunk when transforming and predicting big inputs (default 16384), bounding memory. */
+  chunkSize?: number;
+}
+
+const schema = z.strictObject({
+  steps: z
+    .array(
+      z.tuple([
+        z.string().min(1).refine((s) => !s.includes("__"), { message: 'step names must not contain "__"' }),
+        z.union([z.literal("passthrough"), z.custom<BaseEstimator>((v) => v instanceof BaseEstimator, { message: 'expected an estimator or "passthrough"' })]),
+      ]),
+    )
+    .min(1, { message: "a pipeline needs at least one step" }),
+  chunkSize: z.number().int().min(1).default(16384),
+});
+
+interface PipelineState {
+  /** Set once fitted; the steps themselves hold their learned state. */
+  fitted: true;
+}
+
+/** What `predictOne` returns for the final estimator `F`: probabilities for a classifier, else a number. */
+export type PredictOneResult<F> = F extends RowClassifier ? Float64Array : number;
+
+/**
+ * A chain of transformers ending in an estimator, fitted and applied as one (scikit-learn's
+ * Pipeline). It exposes the final step's methods: `predict`, `predictProba`, `score`,
+ * `transform` are typed to exist only when the final step has them (and checked at run time,
+ * naming the step). Nested options use `step__option` keys. Big inputs are processed in row
+ * chunks (`chunkSize`) so peak memory stays bounded. `predictOne(row)` scores one row object
+ * without building batch structures.
+ *
+ * @example
+ * const pipe = new Pipeline({ steps: [["scale", new StandardScaler()], ["clf", new LogisticRegression()]] });
+ * pipe.fit(X, y).predictProba(X);
+ * pipe.setParams({ clf__C: 0.5 });
+ */
+export class Pipeline<F extends BaseEstimator | "passthrough" = BaseEstimator | "passthrough"> extends BaseEstimator<
+  PipelineOptions<F>,
+  PipelineState
+> {
+  private buffers: unknown[][] = [];
+  private rowSteps: RowTransformer[] = [];
+  private probaOut: Float64Array = new Float64Array(0);
+  /** True when every step has a single-row path (set in prepare). */
+  private rowReady = false;
+  /** Row count of the input being processed by `chunked`. */
+  private totalRows = 0;
+
+  /**
+   * Stores the steps (validated at fit).
+   * @example new Pipeline({ steps: [["scale", new StandardScaler()]] })
+   */
+  constructor(options: PipelineOptions<F>) {
+    super(options);
+  }
+
+  protected paramSchema() {
+    return schema;
+  }
+
+  protected override children(): [string, BaseEstimator][] {
+    const out: [string, BaseEstimator][] = [];
+    for (const [name, est] of (this.params.steps ?? []) as PipelineStep[]) if (est instanceof BaseEstimator) out.push([name, est]);
+    return out;
+  }
+
+  protected override replaceChild(name: string, value: unknown): boolean {
+    const steps = (this.params.steps ?? []) as PipelineStep[];
+    const k = steps.findIndex((s) => s[0] === name);
+    if (k < 0) return false;
+    const next = steps.slice();
+    next[k] = [name, value as BaseEstimator | "passthrough"];
+    this.params.steps = next as PipelineOptions<F>["steps"];
+    return true;
+  }
+
+  /**
+   * The steps by name.
+   * @example (pipe.namedSteps.scale as StandardScaler).mean_
+   */
+  get namedSteps(): Record<string, BaseEstimator | "passthrough"> {
+    const out: Record<string, BaseEstimator | "passthrough"> = {};
+    for (const [name, est] of this.params.steps as PipelineStep[]) out[name] = est;
+    return out;
+  }
+
+  /**
+   * The steps as given.
+   * @example pipe.steps.map(([name]) => name) // ["scale", "clf"]
+   */
+  get steps(): PipelineStep[] {
+    return [...(this.params.steps as PipelineStep[])];
+  }
+
+  /**
+   * The final step.
+   * @example pipe.finalEstimator.estimatorName // "LogisticRegression"
+   */
+  get finalEstimator(): F {
+    const steps = this.params.steps as PipelineStep[];
+    return steps[steps.length - 1][1] as F;
+  }
+
+  private validated(): { steps: PipelineStep[]; chunkSize: number } {
+    const p = this.checkParams(schema);
+    const steps = p.steps as PipelineStep[];
+    const seen = new Set<string>();
+    steps.forEach(([name, est], k) => {
+      if (seen.has(name) || name === "steps" || name === "chunkSize") {
+        throw new ValidationError(`${this.estimatorName} hyper-parameters`, [
+          { path: ["steps", k, 0], message: `step name ${JSON.stringify(name)} is ${seen.has(name) ? "used twice" : "reserved"}; give each step a unique name` },
+        ]);
+      }
+      seen.add(name);
+      if (k < steps.length - 1 && est !== "passthrough" && !isTransformer(est)) {
+        throw new ValidationError(`${this.estimatorName} hyper-parameters`, [
+          { path: ["steps", k, 1], message: `step ${JSON.stringify(name)} (${est.estimatorName}) is not a transformer; only the last step may be a predictor` },
+        ]);
+      }
+    });
+    return { steps, chunkSize: p.chunkSize };
+  }
+
+  /**
+   * Fits every transformer in turn on the previous output, then the final estimator. Returns `this`.
+   * @example pipe.fit(table, y)
+   */
+  fit(X: XInput, y?: YInput): this {
+    this.fitChain(X, y, false);
+    return this;
+  }
+
+  private fitChain(X: XInput, y: YInput | undefined, transformLast: boolean): TransformData | null {
+    const { steps } = this.validated();
+    this.resetFit();
+    let data: TransformData;
+    let spec;
+    if (X instanceof SparseMatrix) {
+      data = X;
+      spec = this.specOfMatrix(X);
+    } else {
+      const frame = this.fitFrame(X);
+      data = frame;
+      spec = this.specOf(frame);
+    }
+    for (let k = 0; k < steps.length - 1; k++) {
+      const est = steps[k][1];
+      if (est === "passthrough") continue;
+      data = (est as Transformer).fitTransformData(data, y);
+    }
+    const last = steps[steps.length - 1][1];
+    let out: TransformData | null = null;
+    if (last !== "passthrough") {
+      if (transformLast) {
+        if (!isTransformer(last)) this.missingMethod("fitTransform", last);
+        out = last.fitTransformData(data, y);
+      } else {
+        last.fit(data, y);
+      }
+    } else if (transformLast) out = data;
+    this.setFitted(spec, { fitted: true });
+    return out;
+  }
+
+  protected override prepare(): void {
+    const steps = (this.params.steps as PipelineStep[]).filter(([, e]) => e !== "passthrough");
+    const inner = steps.slice(0, steps.length - 1).map(([, e]) => e);
+    const last = steps.length ? steps[steps.length - 1][1] : "passthrough";
+    this.rowSteps = [];
+    this.rowReady = false;
+    this.buffers = [new Array<unknown>(this.spec.names.length).fill(0)];
+    if (!inner.every((e) => hasRowTransform(e) && (e as BaseEstimator).isFitted())) return;
+    for (const e of inner) {
+      const t = e as unknown as RowTransformer;
+      this.rowSteps.push(t);
+      this.buffers.push(new Array<unknown>(t.rowOutputSize()).fill(0));
+    }
+    if (hasRowPredictProba(last)) this.probaOut = new Float64Array(last.classes_.length);
+    this.rowReady = steps.length > 0 && (hasRowPredictProba(last) || hasRowPredict(last));
+  }
+
+  private missingMethod(method: string, est: BaseEstimator | "passthrough"): never {
+    const steps = this.params.steps as PipelineStep[];
+    const name = steps[steps.length - 1][0];
+    throw new InvalidArgumentError(
+      `Pipeline: the final step ${JSON.stringify(name)} (${est === "passthrough" ? "passthrough" : est.estimatorName}) has no ${method}(); ${method} is available only when the last step provides it.`,
+    );
+  }
+
+  /** Runs the transformers (not the final step) on one chunk. */
+  private transformChunk(data: TransformData): TransformData {
+    const steps = this.params.steps as PipelineStep[];
+    let cur = data;
+    for (let k = 0; k < steps.length - 1; k++) {
+      const est = steps[k][1];
+      if (est === "passthrough") continue;
+      cur = (est as Transformer).transformData(cur);
+    }
+    return cur;
+  }
+
+  /** The input as a frame with the fit columns (or a sparse matrix as is). */
+  private input(X: XInput): Frame | SparseMatrix {
+    const spec = this.spec;
+    const src = X instanceof SparseMatrix ? X : toFrame(X, this.estimatorName, spec);
+    if (src.rows === 0) throw new InvalidArgumentError(`${this.estimatorName}: X has 0 rows; pass at least one row.`);
+    this.totalRows = src.rows;
+    return src;
+  }
+
+  /** Applies `fn` to row chunks of the transformed input and returns the per-chunk results. */
+  private chunked<T>(X: XInput, fn: (data: TransformData, start: number, end: number) => T): T[] {
+    void this.learned;
+    const { chunkSize } = this.checkParams(schema);
+    const src = this.input(X);
+    const out: T[] = [];
+    for (let start = 0; start < src.rows; start += chunkSize) {
+      const end = Math.min(src.rows, start + chunkSize);
+      const piece = start === 0 && end === src.rows ? src : src instanceof Frame ? src.slice(start, end) : src.sliceRows(start, end);
+      out.push(fn(this.transformChunk(piece), start, end));
+    }
+    return out;
+  }
+
+  private finalAs<M extends string>(method: M): BaseEstimator & Record<M, (X: XInput) => unknown> {
+    const last = this.finalEstimator as BaseEstimator | "passthrough";
+    if (last === "passthrough" || typeof (last as unknown as Record<string, unknown>)[method] !== "function") this.missingMethod(method, last);
+    return last as BaseEstimator & Record<M, (X: XInput) => unknown>;
+  }
+
+  /**
+   * Class probabilities from the final classifier, one column per class in `classes_` order.
+   * @example pipe.predictProba(table).get(0, 1)
+   */
+  predictProba(this: Pipeline<Classifier>, X: XInput): Matrix {
+    const self = this as Pipeline<BaseEstimator | "passthrough">;
+    const final = self.finalAs("predictProba");
+    let data: Float64Array | null = null;
+    let cols = 0;
+    let names: string[] = [];
+    let rowsTotal = 0;
+    self.chunked(X, (chunk, start, end) => {
+      const m = final.predictProba(chunk) as Matrix;
+      if (data === null) {
+        cols = m.cols;
+        names = m.columns;
+        rowsTotal = self.totalRows;
+        data = new Float64Array(rowsTotal * cols);
+      }
+      data.set(m.data, start * cols);
+      void end;
+    });
+    return new Matrix(data ?? new Float64Array(0), rowsTotal, cols, names);
+  }
+
+  /**
+   * Predictions of the final step: class labels for a classifier, a Float64Array for a regressor.
+   * @example pipe.predict(table)
+   */
+  predict(this: Pipeline<Classifier>, X: XInput): Label[];
+  predict(this: Pipeline<Regressor>, X: XInput): Float64Array;
+  predict(this: Pipeline<Classifier> | Pipeline<Regressor>, X: XInput): Label[] | Float64Array {
+    const self = this as unknown as Pipeline<BaseEstimator | "passthrough">;
+    const final = self.finalAs("predict");
+    const parts = self.chunked(X, (chunk) => final.predict(chunk) as Label[] | Float64Array);
+    if (parts.length === 1) return parts[0];
+    if (parts[0] instanceof Float64Array) {
+      const out = new Float64Array(self.totalRows);
+      let o = 0;
+      for (const p of parts as Float64Array[]) {
+        out.set(p, o);
+        o += p.length;
+      }
+      return out;
+    }
+    return ([] as Label[]).concat(...(parts as Label[][]));
+  }
+
+  /**
+   * The final step's score (accuracy for classifiers, R² for regressors) on X, y.
+   * @example pipe.score(table, y) // 0.93
+   */
+  score(this: Pipeline<Classifier> | Pipeline<Regressor>, X: XInput, y: YInput): number {
+    const self = this as unknown as Pipeline<BaseEstimator | "passthrough">;
+    const final = self.finalAs("score");
+    if (typeof (final as unknown as Classifier).predictProba === "function") {
+      const pred = (self as unknown as Pipeline<Classifier>).predict(X);
+      const truth = toLabels(y, self.estimatorName, pred.length);
+      let hit = 0;
+      for (let i = 0; i < pred.length; i++) if (pred[i] === truth[i]) hit++;
+      return hit / pred.length;
+    }
+    const pred = (self as unknown as Pipeline<Regressor>).predict(X);
+    const truth = toNumericTarget(y, self.estimatorName, pred.length);
+    let mean = 0;
+    for (let i = 0; i < truth.length; i++) mean += truth[i];
+    mean /= truth.length;
+    let ssRes = 0;
+    let ssTot = 0;
+    for (let i = 0; i < truth.length; i++) {
+      ssRes += (truth[i] - pred[i]) ** 2;
+      ssTot += (truth[i] - mean) ** 2;
+    }
+    return ssTot === 0 ? (ssRes === 0 ? 1 : 0) : 1 - ssRes / ssTot;
+  }
+
+  /**
+   * Class labels of the final classifier.
+   * @example pipe.classes_ // [0, 1]
+   */
+  get classes_(): Label[] {
+    void this.learned;
+    const final = this.finalAs("predictProba") as unknown as Classifier;
+    return final.classes_;
+  }
+
+  /**
+   * Transforms X through every step (the final step must be a transformer or "passthrough").
+   * @example pipe.transform(table)
+   */
+  transform(this: Pipeline<Transformer | "passthrough">, X: XInput): TransformOutput {
+    return toTransformOutput((this as Pipeline<BaseEstimator | "passthrough">).transformData(X));
+  }
+
+  /**
+   * Like `transform`, keeping internal data types (for nesting a pipeline in a ColumnTransformer).
+   * @example pipe.transformData(table)
+   */
+  transformData(X: XInput): TransformData {
+    const last = this.finalEstimator as BaseEstimator | "passthrough";
+    if (last !== "passthrough" && !isTransformer(last)) this.missingMethod("transform", last);
+    const parts = this.chunked(X, (chunk) => (last === "passthrough" ? chunk : (last as Transformer).transformData(chunk)));
+    return parts.length === 1 ? parts[0] : concatRows(parts);
+  }
+
+  /**
+   * Fits all steps and returns the transformed X.
+   * @example pipe.fitTransform(table)
+   */
+  fitTransform(this: Pipeline<Transformer | "passthrough">, X: XInput, y?: YInput): TransformOutput {
+    return toTransformOutput((this as Pipeline<BaseEstimator | "passthrough">).fitTransformData(X, y));
+  }
+
+  /**
+   * Like `fitTransform`, keeping internal data types.
+   * @example pipe.fitTransformData(table)
+   */
+  fitTransformData(X: XInput, y?: YInput): TransformData {
+    return this.fitChain(X, y, true) as TransformData;
+  }
+
+  /**
+   * Output names of the last transformer (the final step when it is one).
+   * @example pipe.getFeatureNamesOut()
+   */
+  getFeatureNamesOut(): string[] {
+    void this.learned;
+    const steps = (this.params.steps as PipelineStep[]).filter(([, e]) => e !== "passthrough");
+    for (let k = steps.length - 1; k >= 0; k--) {
+      const e = steps[k][1];
+      if (isTransformer(e)) return e.getFeatureNamesOut();
+    }
+    return this.featureNamesIn_;
+  }
+
+  /**
+   * Scores one row object without batch overhead: class probabilities (in `classes_` order, a new
+   * Float64Array) for a classifier, the prediction for a regressor. The row is validated (missing
+   * or mistyped column → SchemaMismatchError; extra keys ignored).
+   * @example pipe.predictOne({ tenure_months: 12, plan: "pro", region: null }) // Float64Array [0.8, 0.2]
+   */
+  predictOne(this: Pipeline<RowClassifier & BaseEstimator> | Pipeline<RowRegressor & BaseEstimator>, row: RowObject): PredictOneResult<F> {
+    const self = this as unknown as Pipeline<BaseEstimator | "passthrough">;
+    const spec = self.spec;
+    const bufs = self.buffers;
+    const steps = self.rowSteps;
+    const last = self.finalEstimator;
+    if (!self.rowReady) self.rowPathError();
+    extractRow(row, spec, self.estimatorName, bufs[0]);
+    let cur = bufs[0];
+    for (let k = 0; k < steps.length; k++) {
+      const next = bufs[k + 1];
+      steps[k].transformRowInto(cur, next, 0);
+      cur = next;
+    }
+    if (hasRowPredictProba(last)) {
+      const out = self.probaOut;
+      last.predictProbaRow(cur as unknown as ArrayLike<number>, out);
+      return out.slice() as PredictOneResult<F>;
+    }
+    if (hasRowPredict(last)) return last.predictRow(cur as unknown as ArrayLike<number>) as PredictOneResult<F>;
+    return self.rowPathError();
+  }
+
+  private rowPathError(): never {
+    const steps = (this.params.steps as PipelineStep[]).filter(([, e]) => e !== "passthrough");
+    const bad = steps.find(([, e], k) => (k < steps.length - 1 ? !hasRowTransform(e) : !hasRowPredictProba(e) && !hasRowPredict(e)));
+    throw new InvalidArgumentError(
+      `Pipeline.predictOne: step ${JSON.stringify(bad?.[0] ?? "?")} has no single-row path (transformRowInto / predictProbaRow / predictRow); use predictProba([row]).`,
+    );
+  }
+
+  /**
+   * Class labels predicted for one row object (classifiers).
+   * @example pipe.predictLabelOne(row) // 1
+   */
+  predictLabelOne(this: Pipeline<RowClassifier & BaseEstimator>, row: RowObject): Label {
+    const proba = this.predictOne(row) as Float64Array;
+    const classes = (this.finalEstimator as RowClassifier).classes_;
+    return argmaxLabels(new Matrix(proba, 1, proba.length, classes.map(String)), classes)[0];
+  }
+}
+
+function concatRows(parts: TransformData[]): TransformData {
+  const first = parts[0];
+  const rows = parts.reduce((s, p) => s + p.rows, 0);
+  if (first instanceof Matrix) {
+    const data = new Float64Array(rows * first.cols);
+    let o = 0;
+    for (const p of parts as Matrix[]) {
+      data.set(p.data, o);
+      o += p.data.length;
+    }
+    return new Matrix(data, rows, first.cols, first.columns);
+  }
+  if (first instanceof SparseMatrix) {
+    const nnz = (parts as SparseMatrix[]).reduce((s, p) => s + p.nnz, 0);
+    const indptr = new Int32Array(rows + 1);
+    const indices = new Int32Array(nnz);
+    const values = new Float64Array(nnz);
+    let r = 0;
+    let o = 0;
+    for (const p of parts as SparseMatrix[]) {
+      for (let i = 0; i < p.rows; i++) indptr[r + i + 1] = o + p.indptr[i + 1];
+      indices.set(p.indices.subarray(0, p.nnz), o);
+      values.set(p.values.subarray(0, p.nnz), o);
+      r += p.rows;
+      o += p.nnz;
+    }
+    return new SparseMatrix(indptr, indices, values, rows, first.cols, first.columns);
+  }
+  const frames = parts as Frame[];
+  const f0 = frames[0];
+  const cols = f0.columns.map((c, j) => {
+    if (c.kind === "number") {
+      const v = new Float64Array(rows);
+      let o = 0;
+      for (const f of frames) {
+        const src = (f.columns[j] as { values: Float64Array }).values;
+        v.set(src, o);
+        o += src.length;
+      }
+      return { kind: "number" as const, values: v };
+    }
+    // Re-code every chunk against one shared level list.
+    const levels: string[] = [];
+    const map = new Map<string, number>();
+    const codes = new Int32Array(rows);
+    let o = 0;
+    for (const f of frames) {
+      const src = f.columns[j] as { codes: Int32Array; levels: string[] };
+      const tr = src.levels.map((l) => {
+        let k = map.get(l);
+        if (k === undefined) {
+          k = levels.length;
+          levels.push(l);
+          map.set(l, k);
+        }
+        return k;
+      });
+      for (let i = 0; i < src.codes.length; i++) codes[o + i] = src.codes[i] < 0 ? -1 : tr[src.codes[i]];
+      o += src.codes.length;
+    }
+    return { kind: "category" as const, codes, levels };
+  });
+  return new Frame(f0.names, cols, rows);
+}
+
+/**
+ * Builds a Pipeline naming each step after its class in lower case (numbered when repeated),
+ * like scikit-learn's `make_pipeline`.
+ * @example makePipeline(new StandardScaler(), new LogisticRegression()).steps.map(([n]) => n) // ["standardscaler", "logisticregression"]
+ */
+export function makePipeline<F extends BaseEstimator | "passthrough">(
+  ...estimators: [...(BaseEstimator | "passthrough")[], F]
+): Pipeline<F> {
+  if (estimators.length === 0) throw new InvalidArgumentError("makePipeline: pass at least one estimator.");
+  const names = uniqueNames(estimators.map((e) => (e === "passthrough" ? "passthrough" : e.estimatorName.toLowerCase())));
+  const steps = estimators.map((e, k) => [names[k], e]) as PipelineOptions<F>["steps"];
+  return new Pipeline<F>({ steps });
+}
+
+registerEstimator(Pipeline);
