@@ -6,7 +6,7 @@ export const PROD_VERSION = "0.1.0";
 // --- base (estimator contract, Matrix, input checking, JSON registry) ---
 export { Matrix, SparseMatrix, defaultColumnNames } from "./base/matrix";
 export { Frame, toFrame, nRows } from "./base/frame";
-export type { ColumnKind, FrameColumn, NumberColumn, CategoryColumn, RowObject, XInput, InputSpec } from "./base/frame";
+export type { ColumnKind, FrameColumn, NumberColumn, CategoryColumn, RowObject, XInput, InputSpec, ColumnSelection } from "./base/frame";
 export { toLabels, sortLabels, encodeLabels, toNumericTarget } from "./base/labels";
 export type { Label, YInput, NumericTypedArray } from "./base/labels";
 export {
@@ -75,3 +75,20 @@ export type {
   MatrixLike,
   VectorLike,
 } from "./metrics";
+
+// --- preprocessing, impute, compose, pipeline ---
+export { StandardScaler } from "./preprocessing/standard-scaler";
+export type { StandardScalerOptions } from "./preprocessing/standard-scaler";
+export { MinMaxScaler } from "./preprocessing/min-max-scaler";
+export type { MinMaxScalerOptions } from "./preprocessing/min-max-scaler";
+export { OneHotEncoder } from "./preprocessing/one-hot-encoder";
+export type { OneHotEncoderOptions } from "./preprocessing/one-hot-encoder";
+export { OrdinalEncoder } from "./preprocessing/ordinal-encoder";
+export type { OrdinalEncoderOptions } from "./preprocessing/ordinal-encoder";
+export type { Category } from "./preprocessing/categories";
+export { SimpleImputer } from "./impute/simple-imputer";
+export type { SimpleImputerOptions } from "./impute/simple-imputer";
+export { ColumnTransformer, makeColumnTransformer, hstackDense, hstackSparse } from "./compose/column-transformer";
+export type { ColumnTransformerOptions, ColumnTransformerEntry } from "./compose/column-transformer";
+export { Pipeline, makePipeline } from "./pipeline";
+export type { PipelineOptions, PipelineStep, PredictOneResult } from "./pipeline";
