@@ -382,6 +382,8 @@ export class FeatureStore<V extends AnyFeatureView = AnyFeatureView> {
       await wh.transaction(async (tx) => {
         // Timezone-less timestamps compare as UTC, whatever the server's TimeZone setting.
         await tx.exec("SET LOCAL TIME ZONE 'UTC'");
+        // The per-view sorts of the range joins stay in memory up to this size.
+        await tx.exec("SET LOCAL work_mem = '256MB'");
         await tx.exec(`CREATE TABLE ${qResult} AS ${sql}`, [...params, ...ttlParams]);
       });
       const result = await wh.readTable(resultName);
