@@ -1,0 +1,34 @@
+/**
+ * A vitest helper running the conformance suite as one test per check. vitest is an optional peer
+ * dependency: import this module only from test files.
+ */
+import { describe, it } from "vitest";
+import { CHECK_NAMES, checkTitle, runCheck } from "./check-estimator";
+import type { CheckEstimatorOptions, EstimatorFactory } from "./check-estimator";
+
+/**
+ * Declares a vitest `describe(name)` block with one test per conformance check; a check that does
+ * not apply to the estimator is reported as skipped.
+ * @example
+ * // my-scaler.test.ts
+ * describeEstimator("MyScaler", () => new MyScaler(), { tags: { allowMissing: true } });
+ */
+export function describeEstimator(
+  name: string,
+  factory: EstimatorFactory,
+  options: Omit<CheckEstimatorOptions, "throwOnFailure"> = {},
+): void {
+  const names = (options.only ?? CHECK_NAMES).filter((n) => !(options.skip ?? []).includes(n));
+  describe(name, () => {
+    for (const check of names) {
+      it(`${check}: ${checkTitle(check)}`, (ctx) => {
+        const result = runCheck(check, factory, options.tags);
+        if (result.skipped) {
+          ctx.skip(result.message);
+          return;
+        }
+        if (!result.passed) throw new Error(`${name} fails ${check}: ${result.message}`);
+      });
+    }
+  });
+}
