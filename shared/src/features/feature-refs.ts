@@ -24,7 +24,7 @@ type StringRefValue<V, N extends string, F extends string> = V extends FeatureVi
     : never
   : never;
 
-/** The feature columns a `features` list produces: output name → value type. */
+/** The feature columns a `features` list produces: output name → value type, or null (no matching row). */
 export type FeaturesRow<Items extends readonly unknown[], V> = Simplify<{
   [R in ItemRefs<Items[number]> as R extends FeatureRef<string, string, unknown, infer O> ? O : R extends `${string}:${infer F}` ? F : never]: R extends FeatureRef<
     string,
@@ -32,9 +32,9 @@ export type FeaturesRow<Items extends readonly unknown[], V> = Simplify<{
     infer T,
     string
   >
-    ? T
+    ? T | null
     : R extends `${infer N}:${infer F}`
-      ? StringRefValue<V, N, F>
+      ? StringRefValue<V, N, F> | null
       : never;
 }>;
 

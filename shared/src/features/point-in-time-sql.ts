@@ -11,6 +11,11 @@ import type { FeatureSource } from "./sources";
 /** Name of the input-order column added to entity rows on the warehouse path. */
 export const ROW_ORDER_COLUMN = "__trellis_row";
 
+/** Name of the boolean result column telling whether view number `i` found a feature row. */
+export function matchedColumn(i: number): string {
+  return `__trellis_matched_v${i}`;
+}
+
 /** One view's part of a point-in-time query. */
 export interface SqlViewPart {
   view: AnyFeatureView;
@@ -49,7 +54,8 @@ export function sourceFromItem(source: FeatureSource): string {
 /**
  * Builds the point-in-time statement: one output row per entity row, in input order, with each
  * view's features from the latest row at or before the entity time within the view's TTL (ties: the
- * latest created timestamp, nulls last). Output columns: the entity columns, then the features.
+ * latest created timestamp, nulls last). Output columns: the entity columns, then the features, then
+ * one boolean {@link matchedColumn} per view.
  *
  * Each view is one range join on the key(s) and the time window followed by `DISTINCT ON` the entity
  * row — hash join plus one sort, no index needed (a per-row `LATERAL ... LIMIT 1` was slower on the
@@ -91,6 +97,7 @@ export function pointInTimeSql(input: PointInTimeSqlInput): { sql: string; param
     );
     joins.push(`LEFT JOIN ${v} ON ${v}.${order} = e.${order}`);
     for (const f of part.features) select.push(`${v}.${quoteIdent(`${v}_${f.feature}`)} AS ${quoteIdent(f.outputName)}`);
+    select.push(`(${v}.${order} IS NOT NULL) AS ${quoteIdent(matchedColumn(i))}`);
   });
   const sql = `WITH ${ctes.join(", ")} SELECT ${select.join(", ")} FROM e ${joins.join(" ")} ORDER BY e.${order}`;
   return { sql, params };

@@ -119,7 +119,13 @@ function decodeAt(col: FlatColumn & { kind: "utf8" }, i: number, dec: TextDecode
  * non-integer in an integer feature, out-of-range, a string outside a `z.enum`, a failed refinement).
  * @example const bad = badValues(stats.schema.segment, stats.featureFields[2], table.getChild("segment")!);
  */
-export function badValues(schema: z.ZodType, field: arrow.Field, vector: arrow.Vector, limit = Infinity): { count: number; examples: BadValue[] } {
+export function badValues(
+  schema: z.ZodType,
+  field: arrow.Field,
+  vector: arrow.Vector,
+  limit = Infinity,
+  matched: Uint8Array | null = null,
+): { count: number; examples: BadValue[] } {
   const rule = valueRule(schema, field);
   const col = flattenColumn(vector);
   const examples: BadValue[] = [];
@@ -140,7 +146,8 @@ export function badValues(schema: z.ZodType, field: arrow.Field, vector: arrow.V
   }
   for (let i = 0; i < n; i++) {
     if (isNull(i)) {
-      if (!rule.nullable) report(i, null, "null in a feature that is not nullable");
+      // A null from "no feature row matched" is the join's answer, not a value of the source.
+      if (!rule.nullable && (matched === null || matched[i] === 1)) report(i, null, "null in a feature that is not nullable");
       continue;
     }
     if (col.kind === "fixed" && checkRange) {
@@ -244,18 +251,20 @@ export function conformColumn(vector: arrow.Vector, field: arrow.Field): arrow.V
 /**
  * Checks feature columns read from a source against the view's schema and conforms them to the view's
  * types. Bad values throw a ValidationError whose issues name view, key, column and value.
- * @example const cols = checkAndConform(stats, features, keyLabel);
+ * `matched` (1 = a feature row was found) keeps the nulls of unmatched rows from counting as bad.
+ * @example const cols = checkAndConform(stats, features, keyLabel, matched);
  */
 export function checkAndConform(
   view: AnyFeatureView,
   columns: { feature: string; vector: arrow.Vector }[],
   keyLabel: (row: number) => string,
+  matched: Uint8Array | null = null,
 ): arrow.Vector[] {
   const issues: ValidationIssue[] = [];
   let total = 0;
   const out = columns.map(({ feature, vector }) => {
     const field = view.featureFields.find((f) => f.name === feature)!;
-    const bad = badValues(view.schema[feature], field, vector, EXAMPLES);
+    const bad = badValues(view.schema[feature], field, vector, EXAMPLES, matched);
     total += bad.count;
     for (const b of bad.examples) issues.push({ path: [view.name, keyLabel(b.row), feature], message: b.message, value: b.value });
     return bad.count === 0 ? conformColumn(vector, field) : vector;

@@ -21,7 +21,7 @@ import {
 import type { AnyFeatureView } from "./feature-view";
 import { type MaterializeResult, type OnlineResult, getOnline, materializeViews } from "./online";
 import { pointInTimeIndices } from "./point-in-time";
-import { ROW_ORDER_COLUMN, pointInTimeSql, sourceFromItem } from "./point-in-time-sql";
+import { ROW_ORDER_COLUMN, matchedColumn, pointInTimeSql, sourceFromItem } from "./point-in-time-sql";
 import { checkAndConform, checkSourceSchema, conformColumn, type QualityReport, qualityReport } from "./quality";
 import { type RegisteredView, ensureSchema, listRegisteredViews, registerViews } from "./registry";
 import { describeSource, readSourceRows } from "./source-reader";
@@ -300,7 +300,9 @@ export class FeatureStore<V extends AnyFeatureView = AnyFeatureView> {
           : arrow.makeVector(arrow.makeData({ type: field.type, length: entity.numRows, nullCount: entity.numRows } as never)) as arrow.Vector;
         return { feature, vector };
       });
-      const conformed = checkAndConform(view, gathered, keyLabeller(view, keyCols));
+      const matched = new Uint8Array(idx.length);
+      for (let i = 0; i < idx.length; i++) matched[i] = idx[i] >= 0 ? 1 : 0;
+      const conformed = checkAndConform(view, gathered, keyLabeller(view, keyCols), matched);
       part.features.forEach((f, i) => {
         columns[f.outputName] = conformed[i];
       });
@@ -418,18 +420,21 @@ export class FeatureStore<V extends AnyFeatureView = AnyFeatureView> {
       const v = pick(result.getChild(c) as arrow.Vector);
       columns[c] = c === ts ? conformColumn(v, TS_FIELD) : v;
     }
-    for (const part of parts) {
+    parts.forEach((part, p) => {
       const view = part.view;
       const keyCols = view.entity.joinKeys.map((k) => columns[k]);
+      const flag = flattenColumn(pick(result.getChild(matchedColumn(p)) as arrow.Vector));
+      const matched = flag.kind === "bool" ? flag.values : null;
       const conformed = checkAndConform(
         view,
         part.features.map((f) => ({ feature: f.feature, vector: pick(result.getChild(f.outputName) as arrow.Vector) })),
         keyLabeller(view, keyCols),
+        matched,
       );
       part.features.forEach((f, i) => {
         columns[f.outputName] = conformed[i];
       });
-    }
+    });
     return new arrow.Table(columns);
   }
 
