@@ -32,3 +32,25 @@ export { Warehouse } from "./warehouse/warehouse";
 export type { LoadMode, LoadOptions, StreamOptions, ReadTableOptions, WarehouseOpenOptions } from "./warehouse/warehouse";
 export { quoteIdent, quoteTableName, splitTableName } from "./warehouse/identifiers";
 export { arrowTypeToPg, pgTypeToArrow } from "./warehouse/types";
+
+// --- lake: Parquet files and hive-partitioned datasets ---
+export {
+  readParquet,
+  readParquetBatches,
+  writeParquet,
+  parquetSchema,
+  planParquetScan,
+  escapePartitionValue,
+  unescapePartitionValue,
+  HIVE_NULL,
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_ROW_GROUP_SIZE,
+} from "./io/parquet";
+export type {
+  ParquetCompression,
+  ReadParquetOptions,
+  WriteParquetOptions,
+  WriteParquetResult,
+  ParquetScanPlan,
+  PlannedFile,
+} from "./io/parquet";

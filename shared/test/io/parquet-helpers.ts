@@ -1,0 +1,57 @@
+/** Shared helpers of the Parquet tests: fixture paths, temporary folders, python/pyarrow probing. */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Folder of the pyarrow-written fixtures (beside the repo: ../shared/fixtures/parquet). */
+export const FIXTURES = fileURLToPath(new URL("../../../../shared/fixtures/parquet/", import.meta.url));
+/** The five encodings of the fixture table. */
+export const FIXTURE_FILES = ["default", "v2_pages_zstd", "plain_gzip", "small_row_groups", "format_1_0"] as const;
+
+export interface Expected {
+  id: number[];
+  big: bigint[];
+  i32: (number | null)[];
+  f64: (number | null)[];
+  f32: (number | null)[];
+  flag: (boolean | null)[];
+  cat: (string | null)[];
+  ts_us: number[];
+  ts_ms: number[];
+  ts_ns: number[];
+  day: number[];
+}
+
+/** expected.json, with `big` parsed from the JSON text as exact bigints (JSON.parse would round them). */
+export function loadExpected(): Expected {
+  const text = readFileSync(join(FIXTURES, "expected.json"), "utf8");
+  const parsed = JSON.parse(text) as Omit<Expected, "big">;
+  const m = /"big"\s*:\s*\[([^\]]*)\]/.exec(text);
+  if (!m) throw new Error("expected.json has no big column");
+  const big = m[1].split(",").map((s) => BigInt(s.trim()));
+  return { ...parsed, big };
+}
+
+/** A fresh temporary folder; remove it with the returned cleanup. */
+export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `trellis-${prefix}-`));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+let pyarrowProbe: string | undefined | null = null;
+/** Undefined when `python3 -c "import pyarrow"` works; otherwise the reason to skip. */
+export function pyarrowMissing(): string | undefined {
+  if (pyarrowProbe !== null) return pyarrowProbe;
+  const r = spawnSync("python3", ["-c", "import pyarrow"], { encoding: "utf8" });
+  pyarrowProbe = r.status === 0 ? undefined : `python3 with pyarrow is not available (${(r.stderr || r.error?.message || "").trim().split("\n").pop()})`;
+  return pyarrowProbe;
+}
+
+/** Runs a python3 script with arguments; returns stdout, throws with stderr on failure. */
+export function python(script: string, args: string[] = []): string {
+  const r = spawnSync("python3", ["-c", script, ...args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
+  return r.stdout;
+}
