@@ -1,4 +1,7 @@
 /**
- * @trellis/dev — the experimentation side of Trellis.
+ * @trellis/dev — the experimentation side of Trellis: seeded randomness and data splits (more in
+ * later releases: sampling in the warehouse, cross-validation, search, exploration, tracking).
  */
-export const DEV_VERSION = "0.1.0";
+export { seededRandom, permutation } from "./random/seeded";
+export { trainTestSplit, trainTestIndices } from "./model-selection/train-test-split";
+export type { Splittable, SplitResult, TrainTestSplitOptions } from "./model-selection/train-test-split";
