@@ -73,6 +73,8 @@ export class Pipeline<F extends BaseEstimator | "passthrough" = BaseEstimator | 
   private buffers: unknown[][] = [];
   private rowSteps: RowTransformer[] = [];
   private probaOut: Float64Array = new Float64Array(0);
+  /** The final step when it is a transformer with a single-row path. */
+  private rowLast: RowTransformer | null = null;
   /** True when every step has a single-row path (set in prepare). */
   private rowReady = false;
   /** Row count of the input being processed by `chunked`. */
@@ -200,6 +202,7 @@ export class Pipeline<F extends BaseEstimator | "passthrough" = BaseEstimator | 
     const last = steps.length ? steps[steps.length - 1][1] : "passthrough";
     this.rowSteps = [];
     this.rowReady = false;
+    this.rowLast = null;
     this.buffers = [new Array<unknown>(this.spec.names.length).fill(0)];
     if (!inner.every((e) => hasRowTransform(e) && (e as BaseEstimator).isFitted())) return;
     for (const e of inner) {
@@ -208,7 +211,43 @@ export class Pipeline<F extends BaseEstimator | "passthrough" = BaseEstimator | 
       this.buffers.push(new Array<unknown>(t.rowOutputSize()).fill(0));
     }
     if (hasRowPredictProba(last)) this.probaOut = new Float64Array(last.classes_.length);
+    if (hasRowTransform(last)) this.rowLast = last;
     this.rowReady = steps.length > 0 && (hasRowPredictProba(last) || hasRowPredict(last));
+  }
+
+  /**
+   * Number of values written per row by {@link transformRowInto} (a pipeline of transformers).
+   * @example pipe.rowOutputSize() // 3
+   */
+  rowOutputSize(): number {
+    void this.learned;
+    if (this.rowLast) return this.rowLast.rowOutputSize();
+    if (this.rowSteps.length === this.buffers.length - 1 && (this.params.steps as PipelineStep[]).every(([, e]) => e === "passthrough")) {
+      return this.spec.names.length;
+    }
+    return this.rowPathError();
+  }
+
+  /**
+   * Transforms one row (values in `featureNamesIn_` order, already validated) through every
+   * step into `out` at `offset`; lets a pipeline of transformers sit inside a ColumnTransformer
+   * on the single-row path.
+   * @example pipe.transformRowInto([NaN, "pro"], out, 0)
+   */
+  transformRowInto(input: ArrayLike<unknown>, out: unknown[], offset: number): void {
+    void this.learned;
+    const steps = this.rowSteps;
+    const bufs = this.buffers;
+    let cur: ArrayLike<unknown> = input;
+    for (let k = 0; k < steps.length; k++) {
+      const next = bufs[k + 1];
+      steps[k].transformRowInto(cur, next, 0);
+      cur = next;
+    }
+    if (this.rowLast) this.rowLast.transformRowInto(cur, out, offset);
+    else if ((this.params.steps as PipelineStep[]).every(([, e]) => e === "passthrough")) {
+      for (let j = 0; j < cur.length; j++) out[offset + j] = cur[j];
+    } else this.rowPathError();
   }
 
   private missingMethod(method: string, est: BaseEstimator | "passthrough"): never {
