@@ -54,3 +54,31 @@ export type {
   ParquetScanPlan,
   PlannedFile,
 } from "./io/parquet";
+
+// --- feature store ---
+export { entity } from "./features/entity";
+export type { Entity, InferKey, ZodShape } from "./features/entity";
+export { featureView, isFeatureRef } from "./features/feature-view";
+export type {
+  FeatureView,
+  AnyFeatureView,
+  FeatureViewDefinition,
+  FeatureRef,
+  FeatureRefs,
+  SelectedRefs,
+  FeatureExpectation,
+  Expectations,
+  InferRow,
+  InferFeatures,
+} from "./features/feature-view";
+export { warehouseTable, sqlQuery, lakeDataset } from "./features/sources";
+export type { FeatureSource, WarehouseTableSource, SqlQuerySource, LakeDatasetSource } from "./features/sources";
+export type { Ttl } from "./features/ttl";
+export { FeatureStore, FeatureFrame } from "./features/store";
+export type { FeatureStoreOptions, EntityQuery, JoinEngine, HistoricalRequest, EntityOutput, OnlineRequest } from "./features/store";
+export type { FeatureItem, FeatureRefString, FeaturesRow, EntityKeyOf, Simplify } from "./features/feature-refs";
+export type { MaterializeResult, OnlineResult, OnlineMiss } from "./features/online";
+export type { QualityReport, QualityViolation } from "./features/quality";
+export type { RegisteredView } from "./features/registry";
+export { pointInTimeJoin } from "./features/point-in-time";
+export type { PointInTimeJoinOptions } from "./features/point-in-time";
