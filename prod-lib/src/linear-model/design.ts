@@ -130,3 +130,80 @@ export function columnMeans(X: Design, weights: Float64Array | null): Float64Arr
   for (let j = 0; j < p; j++) mean[j] /= wsum;
   return mean;
 }
+
+/**
+ * `D[k, j] += sum_i Wt[i, k] * X[i, j]²` (D row-major K × p) and, when `db` is given,
+ * `db[k] += sum_i Wt[i, k]`: the diagonal of a weighted Gram matrix (Newton preconditioner).
+ */
+export function weightedColumnSquares(X: Design, Wt: Float64Array, K: number, D: Float64Array, db: Float64Array | null): void {
+  const n = X.rows;
+  const p = X.cols;
+  if (isSparseDesign(X)) {
+    const { indptr, indices, values } = X;
+    for (let i = 0; i < n; i++) {
+      const lo = indptr[i];
+      const hi = indptr[i + 1];
+      for (let k = 0; k < K; k++) {
+        const w = Wt[i * K + k];
+        if (w === 0) continue;
+        const off = k * p;
+        for (let t = lo; t < hi; t++) D[off + indices[t]] += w * values[t] * values[t];
+        if (db) db[k] += w;
+      }
+    }
+    return;
+  }
+  const { data } = X;
+  for (let i = 0; i < n; i++) {
+    const base = i * p;
+    for (let k = 0; k < K; k++) {
+      const w = Wt[i * K + k];
+      if (w === 0) continue;
+      const off = k * p;
+      for (let j = 0; j < p; j++) D[off + j] += w * data[base + j] * data[base + j];
+      if (db) db[k] += w;
+    }
+  }
+}
+
+/**
+ * One fused pass for single-output models: for every row i, `z = x_i · w + b`, `r = rowFn(i, z)`,
+ * then `out += r · x_i` and `outB += r` (when given). Reads X once instead of twice.
+ */
+export function rowScatter(
+  X: Design,
+  w: Float64Array,
+  b: number,
+  rowFn: (i: number, z: number) => number,
+  out: Float64Array,
+  outB: Float64Array | null,
+): void {
+  const n = X.rows;
+  let rb = 0;
+  if (isSparseDesign(X)) {
+    const { indptr, indices, values } = X;
+    for (let i = 0; i < n; i++) {
+      const lo = indptr[i];
+      const hi = indptr[i + 1];
+      let s = 0;
+      for (let t = lo; t < hi; t++) s += values[t] * w[indices[t]];
+      const r = rowFn(i, s + b);
+      if (r === 0) continue;
+      rb += r;
+      for (let t = lo; t < hi; t++) out[indices[t]] += r * values[t];
+    }
+  } else {
+    const { data } = X;
+    const p = X.cols;
+    for (let i = 0; i < n; i++) {
+      const base = i * p;
+      let s = 0;
+      for (let j = 0; j < p; j++) s += data[base + j] * w[j];
+      const r = rowFn(i, s + b);
+      if (r === 0) continue;
+      rb += r;
+      for (let j = 0; j < p; j++) out[j] += r * data[base + j];
+    }
+  }
+  if (outB) outB[0] += rb;
+}

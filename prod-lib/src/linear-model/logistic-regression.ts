@@ -1,6 +1,6 @@
 /**
  * LogisticRegression: L2-regularised logistic regression, binary or multinomial (softmax), solved
- * with L-BFGS to the optimum of the same convex problem as scikit-learn.
+ * by Newton-CG or L-BFGS to the optimum of the same convex problem as scikit-learn.
  */
 import { z } from "zod";
 import { ValidationError } from "@trellis/shared";
@@ -22,7 +22,7 @@ export interface LogisticRegressionOptions {
   penalty?: "l2" | null;
   /** Fit an (unpenalised) intercept (default true). */
   fitIntercept?: boolean;
-  /** Maximum L-BFGS iterations (default 100); reaching it emits a warning. */
+  /** Maximum solver iterations (Newton or L-BFGS steps; default 100); reaching it emits a warning. */
   maxIter?: number;
   /**
    * Stop when the largest absolute gradient entry of the objective divided by the total sample
@@ -33,6 +33,12 @@ export interface LogisticRegressionOptions {
   tol?: number;
   /** `"balanced"` weighs each class by n / (nClasses · count); `null` (default) weighs samples equally. */
   classWeight?: "balanced" | null;
+  /**
+   * `"newton-cg"` (default): Newton steps from preconditioned conjugate gradients, quadratic
+   * convergence so the tight default tolerance is cheap; `"lbfgs"`: limited-memory BFGS. Both solve
+   * the same convex problem to the same optimum.
+   */
+  solver?: "newton-cg" | "lbfgs";
 }
 
 const schema = z.strictObject({
@@ -42,6 +48,7 @@ const schema = z.strictObject({
   maxIter: z.number().int().positive().default(100),
   tol: z.number().finite().positive().default(1e-8),
   classWeight: z.enum(["balanced"]).nullable().default(null),
+  solver: z.enum(["newton-cg", "lbfgs"]).default("newton-cg"),
 });
 
 interface LogisticState {
@@ -53,7 +60,7 @@ interface LogisticState {
 }
 
 /**
- * Logistic regression classifier, as scikit-learn's `LogisticRegression(solver="lbfgs")`.
+ * Logistic regression classifier, as scikit-learn's `LogisticRegression`.
  * Minimises `C · Σ sᵢ · lossᵢ + ½‖W‖²` (intercept unpenalised; sᵢ the class weights): the
  * logistic loss with one coefficient row for two classes, the softmax cross-entropy with one row
  * per class (K rows) for more. Dense and sparse (one-hot) inputs are both solved without
@@ -111,7 +118,7 @@ export class LogisticRegression
   }
 
   /**
-   * Number of L-BFGS iterations run by the last fit.
+   * Number of solver iterations (Newton or L-BFGS steps) run by the last fit.
    * @example clf.nIter_ // 48
    */
   get nIter_(): number {
@@ -161,6 +168,7 @@ export class LogisticRegression
       sampleWeight,
       maxIter: p.maxIter,
       tol: p.tol,
+      solver: p.solver,
     });
     if (sol.status === "max_iter") {
       process.emitWarning(

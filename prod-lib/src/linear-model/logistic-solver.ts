@@ -6,11 +6,18 @@
  *   Σ s_i · loss_i(W, b) / Σ s_i  +  ‖W‖² / (2 · C · Σ s_i)
  * with the intercept b unpenalised. Binary problems use one coefficient row and the logistic loss;
  * K > 2 classes use K rows and the softmax cross-entropy (scikit-learn's multinomial parametrisation).
+ *
+ * Two solvers: "newton-cg" (default; a line-search Newton method whose steps come from conjugate
+ * gradients preconditioned by the Hessian diagonal — quadratic convergence, so a tight tolerance
+ * costs a few extra passes) and "lbfgs".
  */
 import { lbfgs } from "./lbfgs";
 import type { LbfgsResult } from "./lbfgs";
-import { linearGradient, linearPredict } from "./design";
+import { linearGradient, linearPredict, rowScatter, weightedColumnSquares } from "./design";
 import type { Design } from "./design";
+
+/** The solvers of {@link solveLogistic}, spelled as scikit-learn spells them. */
+export type LogisticSolver = "newton-cg" | "lbfgs";
 
 /** Inputs of {@link solveLogistic}. */
 export interface LogisticProblem {
@@ -26,6 +33,8 @@ export interface LogisticProblem {
   maxIter: number;
   /** Largest absolute gradient entry of the scaled objective at convergence. */
   tol: number;
+  /** Default "newton-cg". */
+  solver?: LogisticSolver;
 }
 
 /** Solution of {@link solveLogistic}. */
@@ -36,6 +45,7 @@ export interface LogisticSolution {
   intercept: Float64Array;
   /** Number of coefficient rows. */
   K: number;
+  /** Outer iterations (Newton steps or L-BFGS steps). */
   nIter: number;
   status: LbfgsResult["status"];
   gradMax: number;
@@ -48,64 +58,88 @@ function log1pExp(z: number): number {
   return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
 }
 
-/**
- * Solves the L2-regularised logistic problem to the gradient tolerance.
- * @example
- * const X = { data: Float64Array.of(-2, -1, 1, 2), rows: 4, cols: 1 };
- * const sol = solveLogistic({ X, y: Int32Array.of(0, 1, 0, 1), nClasses: 2, C: 1, fitIntercept: true, sampleWeight: null, maxIter: 100, tol: 1e-10 });
- * sol.coef[0]; // ≈ 0.18, the optimum of the convex problem
- */
-export function solveLogistic(problem: LogisticProblem): LogisticSolution {
-  const { X, y, nClasses, C, fitIntercept, sampleWeight } = problem;
-  const n = X.rows;
-  const p = X.cols;
-  const K = nClasses <= 2 ? 1 : nClasses;
-  const nCoef = K * p;
-  const nParam = nCoef + (fitIntercept ? K : 0);
-  let wsum = 0;
-  for (let i = 0; i < n; i++) wsum += sampleWeight ? sampleWeight[i] : 1;
-  const invW = 1 / wsum;
-  const l2 = Number.isFinite(C) ? 1 / (C * wsum) : 0;
-  const Z = new Float64Array(n * K);
-  const R = new Float64Array(n * K);
-  const zeroB = new Float64Array(K);
+/** The scaled objective, its gradient and Hessian-vector products at the last evaluated point. */
+class LogisticObjective {
+  readonly n: number;
+  readonly p: number;
+  readonly K: number;
+  readonly nCoef: number;
+  readonly nParam: number;
+  readonly invW: number;
+  readonly l2: number;
+  private readonly Z: Float64Array;
+  private readonly R: Float64Array;
+  /** Binary: Hessian weight per row; multinomial: probabilities (n × K). */
+  private readonly H: Float64Array;
+  private readonly zeroB: Float64Array;
 
-  const fg = (theta: Float64Array, grad: Float64Array): number => {
-    const W = theta.subarray(0, nCoef);
-    const b = fitIntercept ? theta.subarray(nCoef, nCoef + K) : zeroB;
-    linearPredict(X, W, b, K, Z);
+  constructor(private readonly problem: LogisticProblem) {
+    const { X, nClasses, C, fitIntercept, sampleWeight } = problem;
+    this.n = X.rows;
+    this.p = X.cols;
+    this.K = nClasses <= 2 ? 1 : nClasses;
+    this.nCoef = this.K * this.p;
+    this.nParam = this.nCoef + (fitIntercept ? this.K : 0);
+    let wsum = 0;
+    for (let i = 0; i < this.n; i++) wsum += sampleWeight ? sampleWeight[i] : 1;
+    this.invW = 1 / wsum;
+    this.l2 = Number.isFinite(C) ? 1 / (C * wsum) : 0;
+    this.Z = new Float64Array(this.n * this.K);
+    this.R = new Float64Array(this.n * this.K);
+    this.H = new Float64Array(this.n * this.K);
+    this.zeroB = new Float64Array(this.K);
+  }
+
+  private weight(i: number): number {
+    const sw = this.problem.sampleWeight;
+    return sw ? sw[i] * this.invW : this.invW;
+  }
+
+  private intercepts(theta: Float64Array): Float64Array {
+    return this.problem.fitIntercept ? theta.subarray(this.nCoef, this.nCoef + this.K) : this.zeroB;
+  }
+
+  /** f(θ); writes ∇f(θ) into `grad` and keeps what Hessian products at θ need. */
+  evaluate = (theta: Float64Array, grad: Float64Array): number => {
+    const { X, y, fitIntercept, sampleWeight } = this.problem;
+    const { n, K, nCoef, Z, R, H, l2, invW } = this;
     let loss = 0;
     if (K === 1) {
-      for (let i = 0; i < n; i++) {
+      // One fused pass over X: score, loss, residual and gradient row by row.
+      grad.fill(0);
+      const rowFn = (i: number, z: number): number => {
         const s = sampleWeight ? sampleWeight[i] * invW : invW;
-        const z = Z[i];
         const yi = y[i];
         loss += s * (log1pExp(z) - (yi === 1 ? z : 0));
-        // sigmoid(z) − y, computed without overflow.
+        // sigmoid(z), computed without overflow.
         const e = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
-        R[i] = s * (e - yi);
-      }
+        H[i] = s * e * (1 - e);
+        return s * (e - yi);
+      };
+      rowScatter(X, theta.subarray(0, nCoef), fitIntercept ? theta[nCoef] : 0, rowFn, grad.subarray(0, nCoef), fitIntercept ? grad.subarray(nCoef, nCoef + 1) : null);
     } else {
+      linearPredict(X, theta.subarray(0, nCoef), this.intercepts(theta), K, Z);
       for (let i = 0; i < n; i++) {
-        const s = sampleWeight ? sampleWeight[i] * invW : invW;
+        const s = this.weight(i);
         const base = i * K;
         let zmax = -Infinity;
         for (let k = 0; k < K; k++) if (Z[base + k] > zmax) zmax = Z[base + k];
         let sum = 0;
         for (let k = 0; k < K; k++) {
           const e = Math.exp(Z[base + k] - zmax);
-          R[base + k] = e;
+          H[base + k] = e;
           sum += e;
         }
-        const lse = zmax + Math.log(sum);
-        loss += s * (lse - Z[base + y[i]]);
-        const inv = s / sum;
-        for (let k = 0; k < K; k++) R[base + k] *= inv;
+        loss += s * (zmax + Math.log(sum) - Z[base + y[i]]);
+        for (let k = 0; k < K; k++) {
+          H[base + k] /= sum;
+          R[base + k] = s * H[base + k];
+        }
         R[base + y[i]] -= s;
       }
+      grad.fill(0);
+      linearGradient(X, R, K, grad.subarray(0, nCoef), fitIntercept ? grad.subarray(nCoef, nCoef + K) : null);
     }
-    grad.fill(0);
-    linearGradient(X, R, K, grad.subarray(0, nCoef), fitIntercept ? grad.subarray(nCoef, nCoef + K) : null);
     let pen = 0;
     if (l2 > 0) {
       for (let j = 0; j < nCoef; j++) {
@@ -116,8 +150,163 @@ export function solveLogistic(problem: LogisticProblem): LogisticSolution {
     return loss + 0.5 * l2 * pen;
   };
 
-  const result = lbfgs(fg, new Float64Array(nParam), { maxIter: problem.maxIter, gtol: problem.tol });
+  /** out = ∇²f(θ) v at the last evaluated θ. */
+  hessVec(v: Float64Array, out: Float64Array): void {
+    const { X, fitIntercept } = this.problem;
+    const { n, K, nCoef, Z, R, H, l2 } = this;
+    out.fill(0);
+    if (K === 1) {
+      const rowFn = (i: number, z: number): number => H[i] * z;
+      rowScatter(X, v.subarray(0, nCoef), fitIntercept ? v[nCoef] : 0, rowFn, out.subarray(0, nCoef), fitIntercept ? out.subarray(nCoef, nCoef + 1) : null);
+    } else {
+      linearPredict(X, v.subarray(0, nCoef), this.intercepts(v), K, Z);
+      for (let i = 0; i < n; i++) {
+        const base = i * K;
+        let mean = 0;
+        for (let k = 0; k < K; k++) mean += H[base + k] * Z[base + k];
+        const s = this.weight(i);
+        for (let k = 0; k < K; k++) R[base + k] = s * H[base + k] * (Z[base + k] - mean);
+      }
+      linearGradient(X, R, K, out.subarray(0, nCoef), fitIntercept ? out.subarray(nCoef, nCoef + K) : null);
+    }
+    for (let j = 0; j < nCoef; j++) out[j] += l2 * v[j];
+  }
+
+  /** The Hessian diagonal at the last evaluated θ (a preconditioner for conjugate gradients). */
+  hessDiag(out: Float64Array): void {
+    const { X, fitIntercept } = this.problem;
+    const { n, K, nCoef, R, H, l2 } = this;
+    if (K === 1) R.set(H);
+    else {
+      for (let i = 0; i < n; i++) {
+        const s = this.weight(i);
+        for (let k = 0; k < K; k++) R[i * K + k] = s * H[i * K + k] * (1 - H[i * K + k]);
+      }
+    }
+    out.fill(0);
+    weightedColumnSquares(X, R, K, out.subarray(0, nCoef), fitIntercept ? out.subarray(nCoef, nCoef + K) : null);
+    for (let j = 0; j < out.length; j++) out[j] = (j < nCoef ? out[j] + l2 : out[j]) || 1;
+  }
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+function maxAbs(a: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const v = Math.abs(a[i]);
+    if (v > m || Number.isNaN(v)) m = v;
+  }
+  return m;
+}
+
+/**
+ * Line-search Newton with preconditioned conjugate gradients (scikit-learn's "newton-cg", plus a
+ * Jacobi preconditioner): each step solves ∇²f d = −∇f approximately, to a relative residual
+ * min(0.5, √‖∇f‖) so that convergence becomes quadratic near the optimum.
+ */
+function newtonCg(obj: LogisticObjective, maxIter: number, tol: number): { x: Float64Array; f: number; nIter: number; gradMax: number; status: LbfgsResult["status"] } {
+  const m = obj.nParam;
+  let x = new Float64Array(m);
+  let g = new Float64Array(m);
+  let f = obj.evaluate(x, g);
+  let xt = new Float64Array(m);
+  let gt = new Float64Array(m);
+  const d = new Float64Array(m);
+  const r = new Float64Array(m);
+  const z = new Float64Array(m);
+  const q = new Float64Array(m);
+  const Hq = new Float64Array(m);
+  const M = new Float64Array(m);
+  let gradMax = maxAbs(g);
+  let iter = 0;
+  const maxInner = Math.max(200, 2 * m);
+  while (gradMax > tol) {
+    if (iter >= maxIter) return { x, f, nIter: iter, gradMax, status: "max_iter" };
+    obj.hessDiag(M);
+    const gnorm = Math.sqrt(dot(g, g));
+    const eta = Math.min(0.5, Math.sqrt(gnorm));
+    d.fill(0);
+    for (let j = 0; j < m; j++) {
+      r[j] = -g[j];
+      z[j] = r[j] / M[j];
+      q[j] = z[j];
+    }
+    let rz = dot(r, z);
+    for (let it = 0; it < maxInner; it++) {
+      obj.hessVec(q, Hq);
+      const curv = dot(q, Hq);
+      if (!(curv > 0)) {
+        if (it === 0) d.set(z);
+        break;
+      }
+      const alpha = rz / curv;
+      for (let j = 0; j < m; j++) {
+        d[j] += alpha * q[j];
+        r[j] -= alpha * Hq[j];
+      }
+      if (Math.sqrt(dot(r, r)) <= eta * gnorm) break;
+      for (let j = 0; j < m; j++) z[j] = r[j] / M[j];
+      const rzNew = dot(r, z);
+      const beta = rzNew / rz;
+      rz = rzNew;
+      for (let j = 0; j < m; j++) q[j] = z[j] + beta * q[j];
+    }
+    // The CG iterations overwrote the Hessian state: evaluate trial points from here on.
+    const slope = dot(g, d);
+    const fSlack = 4 * Number.EPSILON * Math.abs(f);
+    let step = 1;
+    let accepted = false;
+    for (let ls = 0; ls < 40; ls++) {
+      for (let j = 0; j < m; j++) xt[j] = x[j] + step * d[j];
+      const ft = obj.evaluate(xt, gt);
+      if (Number.isFinite(ft) && ft <= f + 1e-4 * step * slope + fSlack) {
+        const fOld = f;
+        [x, xt] = [xt, x];
+        [g, gt] = [gt, g];
+        f = ft;
+        accepted = true;
+        iter++;
+        gradMax = maxAbs(g);
+        if (!(fOld - f > 0) && gradMax > tol) return { x, f, nIter: iter, gradMax, status: "no_progress" };
+        break;
+      }
+      step /= 2;
+    }
+    if (!accepted) {
+      obj.evaluate(x, g);
+      return { x, f, nIter: iter, gradMax, status: "no_progress" };
+    }
+  }
+  return { x, f, nIter: iter, gradMax, status: "converged" };
+}
+
+/**
+ * Solves the L2-regularised logistic problem to the gradient tolerance.
+ * @example
+ * const X = { data: Float64Array.of(-2, -1, 1, 2), rows: 4, cols: 1 };
+ * const sol = solveLogistic({ X, y: Int32Array.of(0, 1, 0, 1), nClasses: 2, C: 1, fitIntercept: true, sampleWeight: null, maxIter: 100, tol: 1e-10 });
+ * sol.coef[0]; // ≈ 0.18, the optimum of the convex problem
+ */
+export function solveLogistic(problem: LogisticProblem): LogisticSolution {
+  const obj = new LogisticObjective(problem);
+  const { nCoef, K } = obj;
+  const result =
+    (problem.solver ?? "newton-cg") === "lbfgs"
+      ? lbfgs(obj.evaluate, new Float64Array(obj.nParam), { maxIter: problem.maxIter, gtol: problem.tol })
+      : newtonCg(obj, problem.maxIter, problem.tol);
   const coef = Float64Array.from(result.x.subarray(0, nCoef));
-  const intercept = fitIntercept ? Float64Array.from(result.x.subarray(nCoef, nCoef + K)) : new Float64Array(K);
+  const intercept = problem.fitIntercept ? Float64Array.from(result.x.subarray(nCoef, nCoef + K)) : new Float64Array(K);
+  if (K > 1 && problem.fitIntercept) {
+    // Softmax is unchanged by adding one constant to every intercept and intercepts are not
+    // penalised, so the optimum is a line: report its zero-sum point, as scikit-learn does.
+    let mean = 0;
+    for (let k = 0; k < K; k++) mean += intercept[k] / K;
+    for (let k = 0; k < K; k++) intercept[k] -= mean;
+  }
   return { coef, intercept, K, nIter: result.nIter, status: result.status, gradMax: result.gradMax, objective: result.f };
 }

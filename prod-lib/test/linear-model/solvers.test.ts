@@ -61,8 +61,8 @@ describe("solveLogistic against scikit-learn (1e-4 relative / 1e-5 absolute)", (
     const Xs = standardize(d.rows);
     const y = Int32Array.from(d.y as number[]);
     const c = g["logreg_binary_C1.0"];
-    for (const X of [dense(Xs), toCsr(Xs)]) {
-      const sol = solveLogistic({ X, y, nClasses: 2, C: 1, fitIntercept: true, sampleWeight: null, maxIter: 1000, tol: 1e-8 });
+    for (const [X, solver] of [[dense(Xs), "newton-cg"], [toCsr(Xs), "newton-cg"], [dense(Xs), "lbfgs"], [toCsr(Xs), "lbfgs"]] as const) {
+      const sol = solveLogistic({ X, y, nClasses: 2, C: 1, fitIntercept: true, sampleWeight: null, maxIter: 1000, tol: 1e-8, solver });
       expect(sol.status).toBe("converged");
       expectCoefs(sol.coef, (c.coef_ as number[][])[0]);
       expectCoefs(sol.intercept, c.intercept_ as number[]);
@@ -73,11 +73,25 @@ describe("solveLogistic against scikit-learn (1e-4 relative / 1e-5 absolute)", (
     const classes = ["setosa", "versicolor", "virginica"];
     const y = Int32Array.from(d.y.map((v) => classes.indexOf(v as string)));
     const c = g.logreg_multinomial;
-    const sol = solveLogistic({ X: dense(standardize(d.rows)), y, nClasses: 3, C: 1, fitIntercept: true, sampleWeight: null, maxIter: 1000, tol: 1e-8 });
-    expect(sol.K).toBe(3);
-    expectCoefs(sol.coef, (c.coef_ as number[][]).flat());
-    expectCoefs(sol.intercept, c.intercept_ as number[]);
+    for (const solver of ["newton-cg", "lbfgs"] as const) {
+      const sol = solveLogistic({ X: dense(standardize(d.rows)), y, nClasses: 3, C: 1, fitIntercept: true, sampleWeight: null, maxIter: 1000, tol: 1e-8, solver });
+      expect(sol.status).toBe("converged");
+      expect(sol.K).toBe(3);
+      expectCoefs(sol.coef, (c.coef_ as number[][]).flat());
+      expectCoefs(sol.intercept, c.intercept_ as number[]);
+    }
   });
+  it("converges quadratically with newton-cg: a few steps from 1e-4 to 1e-10", () => {
+    const d = readCsv("breast_cancer.csv", "target");
+    const X = dense(standardize(d.rows));
+    const y = Int32Array.from(d.y as number[]);
+    const loose = solveLogistic({ X, y, nClasses: 2, C: 1, fitIntercept: true, sampleWeight: null, maxIter: 100, tol: 1e-4 });
+    const tight = solveLogistic({ X, y, nClasses: 2, C: 1, fitIntercept: true, sampleWeight: null, maxIter: 100, tol: 1e-10 });
+    expect(tight.gradMax).toBeLessThanOrEqual(1e-10);
+    expect(tight.nIter - loose.nIter).toBeLessThanOrEqual(4);
+    expect(tight.objective).toBeLessThanOrEqual(loose.objective);
+  });
+
   it("equals duplicated rows when a row has weight 2", () => {
     const rows = [[0.5], [1.5], [-1], [2], [-0.3]];
     const y = Int32Array.of(0, 1, 0, 1, 1);
