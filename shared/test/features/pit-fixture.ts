@@ -38,9 +38,10 @@ function col(rows: (string | null)[][], i: number, kind: "int" | "float" | "ts" 
   }
 }
 
-/** The feature rows: customer_id Int64, event_ts/created_ts Timestamp(µs, UTC), orders_30d Int64, avg_basket Float64, segment Utf8. */
-export function featureTable(): arrow.Table {
-  const { rows } = readCsv("customer_features.csv");
+/** The feature rows (all, or the given row indices in that order): customer_id Int64, event_ts/created_ts Timestamp(µs, UTC), orders_30d Int64, avg_basket Float64, segment Utf8. */
+export function featureTable(pickRows?: readonly number[]): arrow.Table {
+  const all = readCsv("customer_features.csv").rows;
+  const rows = pickRows ? pickRows.map((i) => all[i]) : all;
   return new arrow.Table({
     customer_id: col(rows, 0, "int"),
     event_ts: col(rows, 1, "ts"),
