@@ -24,8 +24,23 @@ export type { Filter, FilterOp, FilterScalar, Predicate } from "./frame/filter";
 // --- frame: tables and schemas ---
 export { tableFromRows, rowsOf, columnNames, concatBatches } from "./frame/table";
 export type { RowsOfOptions, ArrowTypeOf, RowTypeMap } from "./frame/table";
-export { zodToArrowSchema, zodFieldToArrow, arrowSchemaToZod } from "./frame/schema";
-export type { ZodShapeInput, ArrowSchemaToZodOptions } from "./frame/schema";
+export { zodToArrowSchema, zodFieldToArrow, arrowSchemaToZod, zodToPgColumns } from "./frame/schema";
+export type { ZodShapeInput, ArrowSchemaToZodOptions, PgColumn } from "./frame/schema";
+
+// --- io: CSV, JSON, Arrow IPC, move ---
+export { readCsv, parseCsv, readCsvBatches, inferCsvSchema, writeCsv } from "./io/csv";
+export type { ReadCsvOptions, WriteCsvOptions, CsvReadResult, CsvInference, BatchSource } from "./io/csv";
+export { readJson, readJsonBatches, writeJson } from "./io/json";
+export type { ReadJsonOptions, WriteJsonOptions, JsonReadResult, JsonInference, JsonFormat } from "./io/json";
+export { readArrow, readArrowBatches, writeArrow } from "./io/arrow-ipc";
+export type { ReadArrowOptions, WriteArrowOptions, ArrowIpcFormat } from "./io/arrow-ipc";
+export { move, resolveEndpoint } from "./io/move";
+export type { MoveEndpoint, MoveOptions, MoveResult, ResolvedEndpoint, WarehouseRef } from "./io/move";
+export { createProgressBar } from "./io/progress";
+export type { Progress, ProgressBar, ProgressOutput } from "./io/progress";
+export { runCli } from "./cli/run";
+export { parseFilterExpression } from "./cli/filter-expression";
+export type { CliIo } from "./cli/run";
 
 // --- warehouse ---
 export { Warehouse } from "./warehouse/warehouse";

@@ -23,10 +23,16 @@
  * field was declared as a bigint), Float32 → `z.float32()`, Float16/64 → `z.number()`, Utf8 and
  * dictionary-encoded strings → `z.string()` (a `z.enum` when the field's metadata lists the values),
  * Bool → `z.boolean()`, Timestamp and Date → `z.date()`, Binary → `z.instanceof(Uint8Array)`.
+ *
+ * To Postgres (through the warehouse's `arrowTypeToPg`): Int32 → integer, Int64 → bigint, Float32 →
+ * real, Float64 → double precision, Utf8 → text, Bool → boolean, Timestamp → timestamptz, Binary →
+ * bytea; a nullable field has no `NOT NULL`.
  */
 import * as arrow from "apache-arrow";
 import { z } from "zod";
 import { InvalidArgumentError } from "../errors";
+import { quoteIdent } from "../warehouse/identifiers";
+import { arrowTypeToPg } from "../warehouse/types";
 
 /** Field metadata keys Trellis writes so that a zod → Arrow → zod round trip keeps the declaration. */
 export const ZOD_ENUM_METADATA_KEY = "trellis.enum";
@@ -209,4 +215,29 @@ function arrowTypeToZod(field: arrow.Field, type: arrow.DataType, int64: "number
   throw new InvalidArgumentError(
     `arrowSchemaToZod: field ${JSON.stringify(field.name)} has Arrow type ${type}, which has no zod mapping; cast it to a primitive column first.`,
   );
+}
+
+/** One Postgres column derived from a zod field. */
+export interface PgColumn {
+  name: string;
+  /** The Postgres type, e.g. `"bigint"`, `"double precision"`, `"timestamptz"`. */
+  type: string;
+  nullable: boolean;
+  /** The quoted column definition for a `CREATE TABLE`, e.g. `"id" bigint NOT NULL`. */
+  definition: string;
+}
+
+/**
+ * Converts a zod object schema (or record of field schemas) to Postgres column definitions, through
+ * {@link zodToArrowSchema} and the warehouse's Arrow → Postgres type mapping, so that one zod
+ * declaration gives the row type, the Arrow schema and the table's columns.
+ * @example
+ * zodToPgColumns(z.object({ id: z.int64(), score: z.number().nullable() })).map((c) => c.definition);
+ * // ['"id" bigint NOT NULL', '"score" double precision']
+ */
+export function zodToPgColumns(shape: ZodShapeInput): PgColumn[] {
+  return zodToArrowSchema(shape).fields.map((f) => {
+    const type = arrowTypeToPg(f.type);
+    return { name: f.name, type, nullable: f.nullable, definition: `${quoteIdent(f.name)} ${type}${f.nullable ? "" : " NOT NULL"}` };
+  });
 }

@@ -2,7 +2,7 @@ import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { InvalidArgumentError } from "../../src/errors";
-import { arrowSchemaToZod, zodToArrowSchema } from "../../src/frame/schema";
+import { arrowSchemaToZod, zodToArrowSchema, zodToPgColumns } from "../../src/frame/schema";
 import { rowsOf, tableFromRows } from "../../src/frame/table";
 
 const Shape = z.object({
@@ -88,5 +88,24 @@ describe("arrowSchemaToZod", () => {
   it("names the field of an unsupported Arrow type", () => {
     const s = new arrow.Schema([new arrow.Field("m", new arrow.Struct([new arrow.Field("x", new arrow.Int32(), true)]), true)]);
     expect(() => arrowSchemaToZod(s)).toThrow(/field "m" has Arrow type/);
+  });
+});
+
+describe("zodToPgColumns", () => {
+  it("gives Postgres column definitions for a zod shape", () => {
+    const cols = zodToPgColumns(
+      z.object({ id: z.int64(), n: z.int32(), score: z.number().nullable(), f: z.float32(), name: z.string(), ok: z.boolean().optional(), at: z.date(), 'we"ird': z.enum(["a"]) }),
+    );
+    expect(cols.map((c) => c.definition)).toEqual([
+      '"id" bigint NOT NULL',
+      '"n" integer NOT NULL',
+      '"score" double precision',
+      '"f" real NOT NULL',
+      '"name" text NOT NULL',
+      '"ok" boolean',
+      '"at" timestamptz NOT NULL',
+      '"we""ird" text NOT NULL',
+    ]);
+    expect(cols[2]).toEqual({ name: "score", type: "double precision", nullable: true, definition: '"score" double precision' });
   });
 });
