@@ -39,6 +39,10 @@ export interface PlannedFile {
   rowGroupsTotal: number;
   /** Partition values of the file's folders (storage values: bigint for 64-bit ints…). */
   partitionValues: unknown[];
+}
+
+/** A planned file with its decoded footer (internal). */
+interface FileScan extends PlannedFile {
   footer: ParquetFooter;
 }
 
@@ -51,7 +55,7 @@ export interface ParquetScanPlan {
   /** Partition columns of a hive dataset (empty for a single file). */
   partitionColumns: string[];
   /** Files that survive partition pruning. */
-  files: PlannedFile[];
+  files: readonly PlannedFile[];
   /** Data files found (before partition pruning). */
   filesTotal: number;
   /** Row groups in the files that survive partition pruning (pruned folders are never opened). */
@@ -187,7 +191,7 @@ export async function planParquetScan(path: string, opts: ReadParquetOptions = {
     keepFile = filterMask(table, partitionFilter);
   }
 
-  const files: PlannedFile[] = [];
+  const files: FileScan[] = [];
   let rowGroupsTotal = 0;
   let rowGroupsRead = 0;
   for (let i = 0; i < entries.length; i++) {
@@ -259,7 +263,7 @@ function valuesComparable(p: Predicate): boolean {
 }
 
 /** Builds the output batch: file columns from `batch`, partition columns as constants. */
-function assemble(plan: ParquetScanPlan, file: PlannedFile, batch: arrow.RecordBatch | null, length: number): arrow.RecordBatch {
+function assemble(plan: ParquetScanPlan, file: FileScan, batch: arrow.RecordBatch | null, length: number): arrow.RecordBatch {
   const children = plan.schema.fields.map((f) => {
     const k = plan.partitionColumns.indexOf(f.name);
     if (k >= 0) return constantData(f.type, file.partitionValues[k], length);
@@ -270,7 +274,7 @@ function assemble(plan: ParquetScanPlan, file: PlannedFile, batch: arrow.RecordB
   return new arrow.RecordBatch(plan.schema, data);
 }
 
-function checkBatchSchema(plan: ParquetScanPlan, file: PlannedFile, batch: arrow.RecordBatch): void {
+function checkBatchSchema(plan: ParquetScanPlan, file: FileScan, batch: arrow.RecordBatch): void {
   const mistyped: { column: string; expected: string; actual: string }[] = [];
   for (const name of plan.readColumns) {
     const want = plan.schema.fields.find((f) => f.name === name);
@@ -283,7 +287,7 @@ function checkBatchSchema(plan: ParquetScanPlan, file: PlannedFile, batch: arrow
 }
 
 /** Applies the data filter and partition constants to decoded batches of one file. */
-function finishBatches(plan: ParquetScanPlan, file: PlannedFile, batches: arrow.RecordBatch[], out: arrow.RecordBatch[]): void {
+function finishBatches(plan: ParquetScanPlan, file: FileScan, batches: arrow.RecordBatch[], out: arrow.RecordBatch[]): void {
   for (let b of batches) {
     checkBatchSchema(plan, file, b);
     if (plan.dataFilter.length > 0) {
@@ -297,7 +301,7 @@ function finishBatches(plan: ParquetScanPlan, file: PlannedFile, batches: arrow.
 }
 
 /** Batches of partition constants only (no file column decoded): sized by row groups and batchSize. */
-function constantBatches(plan: ParquetScanPlan, file: PlannedFile, rowGroups: number[], batchSize: number, out: arrow.RecordBatch[]): void {
+function constantBatches(plan: ParquetScanPlan, file: FileScan, rowGroups: number[], batchSize: number, out: arrow.RecordBatch[]): void {
   for (const r of rowGroups) {
     let left = file.footer.rowGroups[r].numRows;
     while (left > 0) {
@@ -308,7 +312,7 @@ function constantBatches(plan: ParquetScanPlan, file: PlannedFile, rowGroups: nu
   }
 }
 
-async function decodeRowGroups(plan: ParquetScanPlan, file: PlannedFile, rowGroups: number[], batchSize: number): Promise<arrow.RecordBatch[]> {
+async function decodeRowGroups(plan: ParquetScanPlan, file: FileScan, rowGroups: number[], batchSize: number): Promise<arrow.RecordBatch[]> {
   const out: arrow.RecordBatch[] = [];
   if (plan.readColumns.length === 0) {
     constantBatches(plan, file, rowGroups, batchSize, out);
@@ -328,7 +332,7 @@ async function decodeRowGroups(plan: ParquetScanPlan, file: PlannedFile, rowGrou
 
 /** Executes a plan, yielding batches file by file and row group by row group. */
 export async function* executeScan(plan: ParquetScanPlan, batchSize: number): AsyncGenerator<arrow.RecordBatch> {
-  for (const file of plan.files) {
+  for (const file of plan.files as FileScan[]) {
     for (const r of file.rowGroups) {
       for (const b of await decodeRowGroups(plan, file, [r], batchSize)) yield b;
     }
@@ -338,7 +342,7 @@ export async function* executeScan(plan: ParquetScanPlan, batchSize: number): As
 /** Executes a plan into one table, decoding each file's selected row groups in one engine call. */
 export async function executeScanToTable(plan: ParquetScanPlan, batchSize: number | undefined): Promise<arrow.Table> {
   const batches: arrow.RecordBatch[] = [];
-  for (const file of plan.files) {
+  for (const file of plan.files as FileScan[]) {
     if (file.rowGroups.length === 0) continue;
     const size = batchSize ?? Math.max(1, ...file.rowGroups.map((r) => file.footer.rowGroups[r].numRows));
     batches.push(...(await decodeRowGroups(plan, file, file.rowGroups, size)));

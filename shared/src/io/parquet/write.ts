@@ -224,6 +224,8 @@ class StreamingFileWriter {
   private wakeReader?: () => void;
   private wakeWriter?: () => void;
   private done!: Promise<void>;
+  private aborted = false;
+  private piping = false;
   rows = 0;
 
   private constructor(
@@ -252,13 +254,26 @@ class StreamingFileWriter {
       },
       { highWaterMark: 0 },
     );
-    const output = await pw.transformParquetStream(input as unknown as Parameters<typeof pw.transformParquetStream>[0], await writerProperties(o, keyValue));
     await mkdir(dirname(file), { recursive: true });
-    w.done = pipeline(Readable.fromWeb(output as unknown as ReadableStream<Uint8Array>), createWriteStream(file)).catch((err) => {
-      w.failure = err;
-      w.wakeWriter?.();
-      throw err;
-    });
+    const props = await writerProperties(o, keyValue);
+    // transformParquetStream waits for the first batch (to learn the schema) before it resolves,
+    // so it must not be awaited before batches are written.
+    w.done = pw
+      .transformParquetStream(input as unknown as Parameters<typeof pw.transformParquetStream>[0], props)
+      .then(async (output) => {
+        const stream = output as unknown as ReadableStream<Uint8Array>;
+        if (w.aborted) {
+          await stream.cancel();
+          return;
+        }
+        w.piping = true;
+        await pipeline(Readable.fromWeb(stream), createWriteStream(file));
+      })
+      .catch((err: unknown) => {
+        w.failure = err;
+        w.wakeWriter?.();
+        throw err;
+      });
     // Avoid an unhandled rejection before close() awaits it.
     w.done.catch(() => undefined);
     return w;
@@ -282,10 +297,12 @@ class StreamingFileWriter {
 
   /** Stops the writer after a failure elsewhere; the caller removes the file. */
   async abort(): Promise<void> {
+    this.aborted = true;
     this.queue = [];
     this.closed = true;
     this.wakeReader?.();
-    await this.done.catch(() => undefined);
+    // Once the file is being written, wait for it to be closed so the caller can remove it.
+    if (this.piping) await this.done.catch(() => undefined);
   }
 }
 
