@@ -167,5 +167,6 @@ export class Ridge extends LeastSquaresRegressor<RidgeOptions> {
   }
 }
 
-registerEstimator(LinearRegression);
-registerEstimator(Ridge);
+// Explicit names: bundlers may rename classes (e.g. CJS code splitting), and JSON must not depend on that.
+registerEstimator(LinearRegression, "LinearRegression");
+registerEstimator(Ridge, "Ridge");

@@ -277,4 +277,5 @@ function uniqueNames(names: string[]): string[] {
   });
 }
 
-registerEstimator(LogisticRegression);
+// An explicit name: bundlers may rename classes, and JSON must not depend on that.
+registerEstimator(LogisticRegression, "LogisticRegression");
