@@ -30,17 +30,17 @@ export class ColumnBuilder {
   readonly name: string;
   length = 0;
   nullCount = 0;
-  private cap: number;
-  private validity!: Uint8Array;
-  private i16!: Int16Array;
-  private i32!: Int32Array;
-  private i64!: BigInt64Array;
-  private f32!: Float32Array;
-  private f64!: Float64Array;
-  private bits!: Uint8Array;
-  private offsets!: Int32Array;
-  private bytes!: Uint8Array;
-  private bytesLen = 0;
+  cap: number;
+  validity!: Uint8Array;
+  i16!: Int16Array;
+  i32!: Int32Array;
+  i64!: BigInt64Array;
+  f32!: Float32Array;
+  f64!: Float64Array;
+  bits!: Uint8Array;
+  offsets!: Int32Array;
+  bytes!: Uint8Array;
+  bytesLen = 0;
 
   constructor(kind: Kind, name: string, capacity = 1024) {
     this.kind = kind;
@@ -83,7 +83,7 @@ export class ColumnBuilder {
     }
   }
 
-  private grow(): void {
+  grow(): void {
     const cap = this.cap * 2;
     const grow = <T extends { length: number; set(a: ArrayLike<number> | ArrayLike<bigint>): void }>(
       old: T,
@@ -128,7 +128,7 @@ export class ColumnBuilder {
     this.cap = cap;
   }
 
-  private ensureBytes(extra: number): void {
+  ensureBytes(extra: number): void {
     const need = this.bytesLen + extra;
     if (need <= this.bytes.length) return;
     let size = this.bytes.length * 2;
@@ -145,6 +145,15 @@ export class ColumnBuilder {
     this.nullCount++;
     // Value slots of nulls stay zero (fresh buffers); variable-width columns repeat the offset.
     if (this.offsets !== undefined && this.kind >= K.TEXT && this.kind <= K.BYTEA) this.offsets[i + 1] = this.bytesLen;
+  }
+
+  /** Clears the value at row `i` (used to undo a row that turned out to be incomplete). */
+  undoAt(i: number): void {
+    const bit = 1 << (i & 7);
+    if ((this.validity[i >> 3] & bit) === 0) this.nullCount--;
+    else this.validity[i >> 3] &= ~bit;
+    if (this.kind === K.BOOL) this.bits[i >> 3] &= ~bit;
+    else if (this.kind === K.TEXT || this.kind === K.JSONB || this.kind === K.BYTEA) this.bytesLen = this.offsets[i];
   }
 
   /**

@@ -12,6 +12,13 @@ export const COPY_TRAILER = Uint8Array.from([0xff, 0xff]);
 
 const EMPTY = new Uint8Array(0);
 
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
 /**
  * Incremental decoder of PostgreSQL binary COPY output into Arrow record batches. Feed it the chunks
  * as they arrive ({@link push}); it keeps only the bytes of an unfinished row between chunks, so
@@ -20,9 +27,12 @@ const EMPTY = new Uint8Array(0);
  */
 export class CopyBinaryDecoder {
   private readonly builders: ColumnBuilder[];
+  private readonly kinds: Kind[];
   private readonly schema: arrow.Schema;
   private readonly batchSize: number;
   private pending: Uint8Array = EMPTY;
+  /** Rows in the builders (the batch being filled). */
+  private count = 0;
   private headerDone = false;
   private finished = false;
   /** Rows decoded so far, for error messages. */
@@ -31,6 +41,7 @@ export class CopyBinaryDecoder {
   constructor(fields: readonly { name: string; kind: Kind }[], batchSize: number) {
     this.batchSize = batchSize;
     this.builders = fields.map((f) => new ColumnBuilder(f.kind, f.name, batchSize));
+    this.kinds = fields.map((f) => f.kind);
     this.schema = new arrow.Schema(this.builders.map((b) => new arrow.Field(b.name, b.type, true)));
   }
 
@@ -43,37 +54,69 @@ export class CopyBinaryDecoder {
   push(chunk: Uint8Array): arrow.RecordBatch[] {
     const out: arrow.RecordBatch[] = [];
     if (this.finished) return out;
-    let buf: Uint8Array;
-    if (this.pending.length === 0) {
-      buf = chunk;
-    } else {
-      buf = new Uint8Array(this.pending.length + chunk.length);
-      buf.set(this.pending, 0);
-      buf.set(chunk, this.pending.length);
+    if (!this.headerDone) {
+      const buf = this.pending.length ? concat(this.pending, chunk) : chunk;
+      const start = this.readHeader(buf);
+      if (start < 0) {
+        this.pending = buf;
+        return out;
+      }
+      this.headerDone = true;
+      this.pending = EMPTY;
+      chunk = buf.subarray(start);
     }
+    if (this.pending.length > 0) {
+      // Finish the row split across chunks by joining only a small head of the new chunk.
+      const pending = this.pending;
+      let take = Math.min(chunk.length, Math.max(4096, 2 * pending.length));
+      for (;;) {
+        const head = concat(pending, chunk.subarray(0, take));
+        const pos = this.decodeRows(head, out);
+        if (this.finished) return out;
+        if (pos > pending.length) {
+          chunk = chunk.subarray(pos - pending.length);
+          this.pending = EMPTY;
+          break;
+        }
+        if (take === chunk.length) {
+          this.pending = head;
+          return out;
+        }
+        take = Math.min(chunk.length, take * 2);
+      }
+    }
+    const pos = this.decodeRows(chunk, out);
+    this.pending = pos < chunk.length && !this.finished ? chunk.subarray(pos) : EMPTY;
+    return out;
+  }
+
+  /** The offset of the first row after the header, or -1 when the header is not complete yet. */
+  private readHeader(buf: Uint8Array): number {
+    if (buf.length < 19) return -1;
+    for (let k = 0; k < 11; k++) {
+      if (buf[k] !== COPY_HEADER[k]) throw new DataIoError("binary COPY stream does not start with the PGCOPY signature.");
+    }
+    const extLen = new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getInt32(15);
+    return buf.length < 19 + extLen ? -1 : 19 + extLen;
+  }
+
+  /**
+   * Decodes the complete rows at the start of `buf`; returns where the first incomplete row starts.
+   * The per-type cases write straight into each builder's typed arrays (one monomorphic store per
+   * case) rather than calling a method per field: this loop runs once per value of the result.
+   */
+  private decodeRows(buf: Uint8Array, out: arrow.RecordBatch[]): number {
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const end = buf.length;
-    let pos = 0;
-    if (!this.headerDone) {
-      if (end < 19) {
-        this.pending = buf.slice();
-        return out;
-      }
-      for (let k = 0; k < 11; k++) {
-        if (buf[k] !== COPY_HEADER[k]) throw new DataIoError("binary COPY stream does not start with the PGCOPY signature.");
-      }
-      const extLen = view.getInt32(15);
-      if (end < 19 + extLen) {
-        this.pending = buf.slice();
-        return out;
-      }
-      pos = 19 + extLen;
-      this.headerDone = true;
-    }
     const builders = this.builders;
+    const kinds = this.kinds;
     const ncols = builders.length;
     const batchSize = this.batchSize;
-    while (pos + 2 <= end) {
+    // Builders are allocated for batchSize rows and flushed when full, so they never grow here;
+    // the row index is shared by every column and their lengths are set at flush.
+    let i = this.count;
+    let pos = 0;
+    rows: while (pos + 2 <= end) {
       const nfields = view.getInt16(pos);
       if (nfields === -1) {
         this.finished = true;
@@ -83,54 +126,99 @@ export class CopyBinaryDecoder {
       if (nfields !== ncols) {
         throw new DataIoError(`binary COPY row ${this.rows} has ${nfields} fields, expected ${ncols}.`, { row: this.rows });
       }
-      // Check the whole row is here before touching the builders.
       let p = pos + 2;
-      let complete = true;
+      const bit = 1 << (i & 7);
+      const byte = i >> 3;
       for (let c = 0; c < ncols; c++) {
+        const b = builders[c];
+        const kind = kinds[c];
         if (p + 4 > end) {
-          complete = false;
-          break;
+          for (let k = 0; k < c; k++) builders[k].undoAt(i);
+          break rows;
         }
-        const len = view.getInt32(p);
-        p += len > 0 ? 4 + len : 4;
-      }
-      if (!complete || p > end) break;
-      p = pos + 2;
-      for (let c = 0; c < ncols; c++) {
         const len = view.getInt32(p);
         p += 4;
         if (len < 0) {
-          builders[c].appendNull();
-        } else {
-          builders[c].appendBinary(buf, view, p, len);
-          p += len;
+          b.nullCount++;
+          if (kind === K.TEXT || kind === K.JSONB || kind === K.BYTEA) b.offsets[i + 1] = b.bytesLen;
+          continue;
         }
+        if (p + len > end) {
+          for (let k = 0; k < c; k++) builders[k].undoAt(i);
+          break rows;
+        }
+        switch (kind) {
+          case K.FLOAT64:
+            b.f64[i] = view.getFloat64(p);
+            b.validity[byte] |= bit;
+            break;
+          case K.INT64: {
+            const w = b.i32;
+            w[2 * i] = view.getInt32(p + 4);
+            w[2 * i + 1] = view.getInt32(p);
+            b.validity[byte] |= bit;
+            break;
+          }
+          case K.INT32:
+            b.i32[i] = view.getInt32(p);
+            b.validity[byte] |= bit;
+            break;
+          case K.TEXT: {
+            if (b.bytesLen + len > b.bytes.length) b.ensureBytes(len);
+            const bytes = b.bytes;
+            let o = b.bytesLen;
+            if (len < 48) {
+              for (let q = 0; q < len; q++) bytes[o++] = buf[p + q];
+            } else {
+              bytes.set(buf.subarray(p, p + len), o);
+              o += len;
+            }
+            b.bytesLen = o;
+            b.offsets[i + 1] = o;
+            b.validity[byte] |= bit;
+            break;
+          }
+          default:
+            b.length = i;
+            b.appendBinary(buf, view, p, len);
+        }
+        p += len;
       }
       pos = p;
       this.rows++;
-      if (builders[0] !== undefined && builders[0].length >= batchSize) out.push(this.flush());
+      i++;
+      if (i >= batchSize) {
+        this.count = i;
+        out.push(this.flush());
+        i = 0;
+      }
     }
-    this.pending = pos < end ? buf.slice(pos) : EMPTY;
-    return out;
+    this.count = i;
+    return pos;
   }
 
   /** Returns the last, partial batch (or null when no row is left) and checks the stream was whole. */
   end(): arrow.RecordBatch | null {
-    if (!this.finished && (this.pending.length > 0 || this.headerDone)) {
-      if (this.pending.length > 0) {
-        throw new DataIoError(`binary COPY stream ended in the middle of row ${this.rows}.`, { row: this.rows });
-      }
+    if (!this.finished) {
+      throw new DataIoError(
+        this.pending.length > 0 || !this.headerDone
+          ? `binary COPY stream ended in the middle of row ${this.rows}.`
+          : `binary COPY stream ended after row ${this.rows} without its end marker.`,
+        { row: this.rows },
+      );
     }
-    const n = this.builders.length ? this.builders[0].length : 0;
-    return n > 0 ? this.flush() : null;
+    return this.count > 0 ? this.flush() : null;
   }
 
   private flush(): arrow.RecordBatch {
-    const length = this.builders[0].length;
+    const length = this.count;
+    for (const b of this.builders) b.length = length;
     const children = this.builders.map((b) => b.finish(this.batchSize));
+    this.count = 0;
     const data = arrow.makeData({ type: new arrow.Struct(this.schema.fields), length, nullCount: 0, children });
     return new arrow.RecordBatch(this.schema, data);
   }
+
 }
 
 /** Builds Arrow batches from text-protocol rows (arrays of values, column order). @internal */

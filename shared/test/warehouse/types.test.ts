@@ -17,7 +17,8 @@ function raw<T extends arrow.DataType>(type: T, values: T["TArray"], valid: bool
     if (v) bitmap[i >> 3] |= 1 << (i & 7);
   });
   const nullCount = valid.filter((v) => !v).length;
-  return arrow.makeVector(arrow.makeData({ type, length: valid.length, nullCount, nullBitmap: bitmap, data: values } as arrow.DataProps<T>));
+  const props = { type, length: valid.length, nullCount, nullBitmap: bitmap, data: values };
+  return arrow.makeVector(arrow.makeData(props as unknown as Parameters<typeof arrow.makeData>[0])) as unknown as arrow.Vector<T>;
 }
 
 /** Row values of a column read from any number of chunks (`get`), plus the raw int64 storage for timestamps. */
