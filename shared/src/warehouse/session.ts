@@ -1,7 +1,7 @@
 import type { PGlite, Transaction as LiteTransaction } from "@electric-sql/pglite";
 import pg from "pg";
 import copyStreams from "pg-copy-streams";
-import { WarehouseError } from "../errors";
+import { TrellisError, WarehouseError } from "../errors";
 
 /** One result column: its name and PostgreSQL type OID. @internal */
 export interface RawField {
@@ -37,8 +37,9 @@ export interface Session {
 }
 
 /** Turns a driver error into a {@link WarehouseError} with the SQLSTATE and no secret. @internal */
-export function wrapError(err: unknown, context: string, secret?: string): WarehouseError {
-  if (err instanceof WarehouseError) return err;
+export function wrapError(err: unknown, context: string, secret?: string): TrellisError {
+  // Our own errors (a bad batch found while feeding COPY…) already say what is wrong.
+  if (err instanceof TrellisError) return err;
   const e = err as { message?: unknown; code?: unknown; detail?: unknown; hint?: unknown };
   let text = typeof e?.message === "string" ? e.message : String(err);
   const code = typeof e?.code === "string" && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined;
