@@ -200,10 +200,15 @@ export function gatherColumn(col: FlatColumn, idx: Int32Array): arrow.Vector {
     const out = new Ctor(n);
     const src = col.values;
     if (src instanceof BigInt64Array || src instanceof BigUint64Array) {
-      const o = out as BigInt64Array;
+      // Copy 64-bit values as two 32-bit words: no BigInt per element.
+      const o = new Int32Array((out as BigInt64Array).buffer);
+      const w = new Int32Array(src.buffer, src.byteOffset, src.length * 2);
       for (let i = 0; i < n; i++) {
         const j = idx[i];
-        if (j >= 0) o[i] = (src as BigInt64Array)[j];
+        if (j >= 0) {
+          o[2 * i] = w[2 * j];
+          o[2 * i + 1] = w[2 * j + 1];
+        }
       }
     } else {
       const o = out as Float64Array;
@@ -389,6 +394,21 @@ function keyValues(vector: arrow.Vector): { nums: Float64Array | null; valid: Ui
   return { nums: null, valid: null, values: flat.values.map((v) => (v === null ? undefined : typeof v === "bigint" ? String(v) : v)) };
 }
 
+/** min/max of integer values when their range is small enough for a lookup table, else null. */
+function denseIntRange(values: Float64Array, valid: Uint8Array | null, n: number): { min: number; max: number } | null {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    if (valid && !valid[i]) continue;
+    const v = values[i];
+    if (!Number.isInteger(v)) return null;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (min > max) return null;
+  return max - min + 1 <= Math.max(1 << 20, 4 * n) ? { min, max } : null;
+}
+
 /**
  * Dense key codes shared by two sides of a join: rows of `left` get codes 0..groups-1 (-1 for a null
  * key), rows of `right` get the code of the equal left key, or -1 when the left side has no such key.
@@ -406,7 +426,27 @@ export function keyCodes(left: arrow.Vector[], right: arrow.Vector[]): { left: I
     const lIds = new Float64Array(nl);
     const rIds = new Float64Array(nr);
     let next = 0;
-    if (lv.nums && rv.nums) {
+    const dense = lv.nums && rv.nums ? denseIntRange(lv.nums, lv.valid, nl + nr) : null;
+    if (dense && lv.nums && rv.nums) {
+      // Integer keys in a compact range: a lookup table instead of a hash map.
+      const table = new Int32Array(dense.max - dense.min + 1).fill(-1);
+      const ln = lv.nums;
+      const min = dense.min;
+      for (let i = 0; i < nl; i++) {
+        if (lv.valid && !lv.valid[i]) { lIds[i] = -1; continue; }
+        const slot = ln[i] - min;
+        let id = table[slot];
+        if (id < 0) { id = next++; table[slot] = id; }
+        lIds[i] = id;
+      }
+      const rn = rv.nums;
+      const span = table.length;
+      for (let i = 0; i < nr; i++) {
+        if (rv.valid && !rv.valid[i]) { rIds[i] = -1; continue; }
+        const slot = rn[i] - min;
+        rIds[i] = slot >= 0 && slot < span && Number.isInteger(slot) ? table[slot] : -1;
+      }
+    } else if (lv.nums && rv.nums) {
       const map = new Map<number, number>();
       const ln = lv.nums;
       for (let i = 0; i < nl; i++) {

@@ -54,70 +54,107 @@ export function pointInTimeIndices(input: PointInTimeIndexInput): Int32Array {
   }
   for (let g = 0; g < groups; g++) start[g + 1] += start[g];
   const fill = start.slice(0, groups);
-  const order = new Int32Array(start[groups]);
+  const m = start[groups];
+  const order = new Int32Array(m);
+  // Times are scattered into group order in the same pass (sequential reads, one random write
+  // each), so the per-group sort and the searches below touch contiguous memory.
+  const sortedTs = new Float64Array(m);
+  const sortedCr = new Float64Array(m);
+  const created = featureCreated;
   for (let i = 0; i < nf; i++) {
     const g = fCode[i];
-    if (g >= 0 && featureTs[i] === featureTs[i]) order[fill[g]++] = i;
+    const t = featureTs[i];
+    if (g >= 0 && t === t) {
+      const p = fill[g]++;
+      order[p] = i;
+      sortedTs[p] = t;
+      if (created) {
+        const c = created[i];
+        sortedCr[p] = c === c ? c : -Infinity;
+      }
+    }
   }
 
-  // Sort each key group by (ts, created) ascending; NaN created sorts first (oldest).
-  const created = featureCreated;
-  const createdOf = (i: number): number => {
-    if (!created) return 0;
-    const c = created[i];
-    return c === c ? c : -Infinity;
-  };
-  const cmp = (a: number, b: number): number => {
-    const d = featureTs[a] - featureTs[b];
-    if (d !== 0) return d;
-    return createdOf(a) - createdOf(b) || a - b;
-  };
+  // Sort each key group by (ts, created, row) ascending; an unknown created time sorts first (oldest).
+  // Insertion sort in place over the contiguous group, comparisons inlined (groups are small);
+  // large groups fall back to a comparator sort.
   for (let g = 0; g < groups; g++) {
     const lo = start[g];
     const hi = start[g + 1];
-    if (hi - lo <= 32) {
+    if (hi - lo <= 64) {
       for (let i = lo + 1; i < hi; i++) {
         const v = order[i];
+        const tv = sortedTs[i];
+        const cv = sortedCr[i];
         let j = i - 1;
-        while (j >= lo && cmp(order[j], v) > 0) {
+        while (j >= lo) {
+          const tu = sortedTs[j];
+          const cu = sortedCr[j];
+          if (tu < tv || (tu === tv && (cu < cv || (cu === cv && order[j] < v)))) break;
           order[j + 1] = order[j];
+          sortedTs[j + 1] = tu;
+          sortedCr[j + 1] = cu;
           j--;
         }
         order[j + 1] = v;
+        sortedTs[j + 1] = tv;
+        sortedCr[j + 1] = cv;
       }
     } else {
-      order.subarray(lo, hi).sort(cmp);
+      const idx = Array.from({ length: hi - lo }, (_, k) => lo + k);
+      idx.sort((a, b) => sortedTs[a] - sortedTs[b] || sortedCr[a] - sortedCr[b] || order[a] - order[b]);
+      const o = idx.map((k) => order[k]);
+      const t = idx.map((k) => sortedTs[k]);
+      const c = idx.map((k) => sortedCr[k]);
+      order.set(o, lo);
+      sortedTs.set(t, lo);
+      sortedCr.set(c, lo);
     }
   }
-  const sortedTs = new Float64Array(order.length);
-  for (let i = 0; i < order.length; i++) sortedTs[i] = featureTs[order[i]];
 
   const ttl = input.ttlMicros;
   const eCode = codes.right;
   const byCreated = input.filterByCreatedTimestamp && created !== null;
+  // Visit entity rows grouped by key (a counting sort of their codes) so the searches walk the
+  // sorted feature times in order instead of jumping around.
+  const eStart = new Int32Array(groups + 1);
   for (let r = 0; r < ne; r++) {
     const g = eCode[r];
-    const ts = entityTs[r];
-    if (g < 0 || ts !== ts) continue;
-    let lo = start[g];
-    let hi = start[g + 1];
-    const first = lo;
-    // Upper bound: first position with sortedTs > ts.
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (sortedTs[mid] <= ts) lo = mid + 1;
-      else hi = mid;
-    }
-    let p = lo - 1;
-    const lower = ttl === null ? -Infinity : ts - ttl;
-    if (byCreated) {
-      while (p >= first && sortedTs[p] >= lower) {
-        const c = created![order[p]];
-        if (!(c > ts)) break;
-        p--;
+    if (g >= 0) eStart[g + 1]++;
+  }
+  for (let g = 0; g < groups; g++) eStart[g + 1] += eStart[g];
+  const eOrder = new Int32Array(eStart[groups]);
+  for (let r = 0; r < ne; r++) {
+    const g = eCode[r];
+    if (g >= 0) eOrder[eStart[g]++] = r;
+  }
+  let q = 0;
+  for (let g = 0; g < groups; g++) {
+    const first = start[g];
+    const end = start[g + 1];
+    const qEnd = eStart[g];
+    for (; q < qEnd; q++) {
+      const r = eOrder[q];
+      const ts = entityTs[r];
+      if (ts !== ts) continue;
+      let lo = first;
+      let hi = end;
+      // Upper bound: first position with sortedTs > ts.
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (sortedTs[mid] <= ts) lo = mid + 1;
+        else hi = mid;
       }
+      let p = lo - 1;
+      const lower = ttl === null ? -Infinity : ts - ttl;
+      if (byCreated) {
+        while (p >= first && sortedTs[p] >= lower) {
+          if (!(sortedCr[p] > ts)) break;
+          p--;
+        }
+      }
+      if (p >= first && sortedTs[p] >= lower) result[r] = order[p];
     }
-    if (p >= first && sortedTs[p] >= lower) result[r] = order[p];
   }
   return result;
 }
