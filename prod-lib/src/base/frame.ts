@@ -284,8 +284,9 @@ function utf8VectorToCategory(vec: Vector<DataType>): CategoryColumn {
 const decoder = new TextDecoder();
 
 /**
- * Codes a Utf8 chunk without decoding every string: rows are first grouped by a hash of their
- * bytes and a string is decoded only the first time its bytes are seen.
+ * Codes a Utf8 chunk without decoding every string: each row's bytes are hashed into an
+ * open-addressing table (typed arrays, so nothing is allocated per row) and a string is decoded
+ * only the first time its bytes are seen.
  */
 function categoryFromChunkStrings(
   chunk: { length: number; offset: number; nullCount: number; nullBitmap?: Uint8Array; valueOffsets: Int32Array | BigInt64Array; values: Uint8Array },
@@ -295,42 +296,64 @@ function categoryFromChunkStrings(
   const n = chunk.length;
   const out = new Int32Array(n);
   const offs = chunk.valueOffsets;
+  if (offs instanceof BigInt64Array) {
+    // LargeUtf8: rare; decode through the generic path.
+    for (let i = 0; i < n; i++) {
+      const b = chunk.offset + i;
+      const bm = chunk.nullCount > 0 ? chunk.nullBitmap : undefined;
+      if (bm && ((bm[b >> 3] >> (b & 7)) & 1) === 0) {
+        out[i] = -1;
+        continue;
+      }
+      const s = decoder.decode(chunk.values.subarray(Number(offs[b]), Number(offs[b + 1])));
+      let c = map.get(s);
+      if (c === undefined) {
+        c = levels.length;
+        levels.push(s);
+        map.set(s, c);
+      }
+      out[i] = c;
+    }
+    return out;
+  }
   const bytes = chunk.values;
   const bm = chunk.nullCount > 0 ? chunk.nullBitmap : undefined;
-  // Cache keyed by byte hash; each entry remembers the byte range of its first occurrence.
-  const cache = new Map<number, { start: number; end: number; code: number }[]>();
+  let cap = 1024;
+  let mask = cap - 1;
+  let slots = new Int32Array(cap).fill(-1); // entry index per slot
+  let entStart = new Int32Array(256);
+  let entLen = new Int32Array(256);
+  let entCode = new Int32Array(256);
+  let entHash = new Int32Array(256);
+  let nEnt = 0;
   for (let i = 0; i < n; i++) {
     const b = chunk.offset + i;
-    if (bm && ((bm[b >> 3] >> (b & 7)) & 1) === 0) {
+    if (bm !== undefined && ((bm[b >> 3] >> (b & 7)) & 1) === 0) {
       out[i] = -1;
       continue;
     }
-    const start = Number(offs[b]);
-    const end = Number(offs[b + 1]);
-    let h = 2166136261 ^ (end - start);
+    const start = offs[b];
+    const end = offs[b + 1];
+    const len = end - start;
+    let h = 0x811c9dc5 ^ len;
     for (let k = start; k < end; k++) h = Math.imul(h ^ bytes[k], 16777619);
-    let bucket = cache.get(h);
-    let code = -2;
-    if (bucket) {
-      for (const e of bucket) {
-        if (e.end - e.start !== end - start) continue;
-        let same = true;
-        for (let k = 0; k < end - start; k++) {
-          if (bytes[e.start + k] !== bytes[start + k]) {
-            same = false;
-            break;
-          }
-        }
-        if (same) {
-          code = e.code;
+    let slot = h & mask;
+    let code = -1;
+    for (;;) {
+      const e = slots[slot];
+      if (e < 0) break;
+      if (entHash[e] === h && entLen[e] === len) {
+        const s0 = entStart[e];
+        let k = 0;
+        while (k < len && bytes[s0 + k] === bytes[start + k]) k++;
+        if (k === len) {
+          code = entCode[e];
           break;
         }
       }
-    } else {
-      bucket = [];
-      cache.set(h, bucket);
+      slot = (slot + 1) & mask;
     }
-    if (code === -2) {
+    if (code < 0) {
       const s = decoder.decode(bytes.subarray(start, end));
       let c = map.get(s);
       if (c === undefined) {
@@ -339,7 +362,33 @@ function categoryFromChunkStrings(
         map.set(s, c);
       }
       code = c;
-      bucket.push({ start, end, code });
+      if (nEnt === entStart.length) {
+        const grow = (a: Int32Array) => {
+          const g = new Int32Array(a.length * 2);
+          g.set(a);
+          return g;
+        };
+        entStart = grow(entStart);
+        entLen = grow(entLen);
+        entCode = grow(entCode);
+        entHash = grow(entHash);
+      }
+      entStart[nEnt] = start;
+      entLen[nEnt] = len;
+      entCode[nEnt] = code;
+      entHash[nEnt] = h;
+      slots[slot] = nEnt++;
+      if (nEnt * 2 > cap) {
+        // Keep the load factor below one half.
+        cap *= 4;
+        mask = cap - 1;
+        slots = new Int32Array(cap).fill(-1);
+        for (let e = 0; e < nEnt; e++) {
+          let sl = entHash[e] & mask;
+          while (slots[sl] >= 0) sl = (sl + 1) & mask;
+          slots[sl] = e;
+        }
+      }
     }
     out[i] = code;
   }

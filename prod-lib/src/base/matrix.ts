@@ -310,14 +310,28 @@ export function numericVectorToFloat64(vec: Vector<DataType>, name: string, owne
     } else if ((chunk.type as { precision?: number }).precision === 0 && typeId === 3) {
       // Float16 stores raw half-precision bits: decode through the vector.
       for (let i = 0; i < len; i++) out[offset + i] = Number(vec.get(offset + i) ?? NaN);
+    } else if (values instanceof Float64Array) {
+      out.set(values.subarray(chunk.offset, chunk.offset + len), offset);
     } else {
       const v = values as ArrayLike<number>;
       for (let i = 0; i < len; i++) out[offset + i] = v[chunk.offset + i];
     }
     if (chunk.nullCount > 0 && chunk.nullBitmap) {
       const bm = chunk.nullBitmap;
-      for (let i = 0; i < len; i++) {
-        const b = chunk.offset + i;
+      const o = chunk.offset;
+      let i = 0;
+      // Bit by bit until the bitmap is byte aligned, then a byte at a time (0xff = all valid).
+      for (; i < len && ((o + i) & 7) !== 0; i++) {
+        const b = o + i;
+        if (((bm[b >> 3] >> (b & 7)) & 1) === 0) out[offset + i] = NaN;
+      }
+      for (; i + 8 <= len; i += 8) {
+        const byte = bm[(o + i) >> 3];
+        if (byte === 0xff) continue;
+        for (let k = 0; k < 8; k++) if (((byte >> k) & 1) === 0) out[offset + i + k] = NaN;
+      }
+      for (; i < len; i++) {
+        const b = o + i;
         if (((bm[b >> 3] >> (b & 7)) & 1) === 0) out[offset + i] = NaN;
       }
     }
