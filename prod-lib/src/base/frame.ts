@@ -267,10 +267,11 @@ function utf8VectorToCategory(vec: Vector<DataType>): CategoryColumn {
       }
       const idx = chunk.values as ArrayLike<number | bigint>;
       const bm = chunk.nullCount > 0 ? chunk.nullBitmap : undefined;
+      // Arrow JS slices the index buffer (index i) but not the validity bitmap (offset + i).
       for (let i = 0; i < chunk.length; i++) {
         const b = chunk.offset + i;
         if (bm && ((bm[b >> 3] >> (b & 7)) & 1) === 0) codes[offset + i] = -1;
-        else codes[offset + i] = translate[Number(idx[b])];
+        else codes[offset + i] = translate[Number(idx[i])];
       }
     } else {
       const c = categoryFromChunkStrings(chunk as unknown as { length: number; offset: number; nullCount: number; nullBitmap?: Uint8Array; valueOffsets: Int32Array | BigInt64Array; values: Uint8Array }, map, levels);
@@ -305,7 +306,7 @@ function categoryFromChunkStrings(
         out[i] = -1;
         continue;
       }
-      const s = decoder.decode(chunk.values.subarray(Number(offs[b]), Number(offs[b + 1])));
+      const s = decoder.decode(chunk.values.subarray(Number(offs[i]), Number(offs[i + 1])));
       let c = map.get(s);
       if (c === undefined) {
         c = levels.length;
@@ -332,8 +333,9 @@ function categoryFromChunkStrings(
       out[i] = -1;
       continue;
     }
-    const start = offs[b];
-    const end = offs[b + 1];
+    // The offsets buffer is sliced with the chunk (index i); the validity bitmap is not (offset + i).
+    const start = offs[i];
+    const end = offs[i + 1];
     const len = end - start;
     let h = 0x811c9dc5 ^ len;
     for (let k = start; k < end; k++) h = Math.imul(h ^ bytes[k], 16777619);

@@ -306,15 +306,16 @@ export function numericVectorToFloat64(vec: Vector<DataType>, name: string, owne
         out[offset + i] = (bits[b >> 3] >> (b & 7)) & 1;
       }
     } else if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
-      for (let i = 0; i < len; i++) out[offset + i] = Number(values[chunk.offset + i]);
+      // Arrow JS slices fixed-width value buffers (index i), but not validity or boolean bitmaps (offset + i).
+      for (let i = 0; i < len; i++) out[offset + i] = Number(values[i]);
     } else if ((chunk.type as { precision?: number }).precision === 0 && typeId === 3) {
       // Float16 stores raw half-precision bits: decode through the vector.
       for (let i = 0; i < len; i++) out[offset + i] = Number(vec.get(offset + i) ?? NaN);
     } else if (values instanceof Float64Array) {
-      out.set(values.subarray(chunk.offset, chunk.offset + len), offset);
+      out.set(values.subarray(0, len), offset);
     } else {
       const v = values as ArrayLike<number>;
-      for (let i = 0; i < len; i++) out[offset + i] = v[chunk.offset + i];
+      for (let i = 0; i < len; i++) out[offset + i] = v[i];
     }
     if (chunk.nullCount > 0 && chunk.nullBitmap) {
       const bm = chunk.nullBitmap;
