@@ -22,13 +22,19 @@ export interface SparseDesign {
 /** A design matrix the linear solvers accept. */
 export type Design = DenseDesign | SparseDesign;
 
-/** True when the design is stored in CSR form. */
+/**
+ * True when the design is stored in CSR form.
+ * @example isSparseDesign({ data: Float64Array.of(1), rows: 1, cols: 1 }) // false
+ */
 export function isSparseDesign(X: Design): X is SparseDesign {
   return (X as SparseDesign).indptr !== undefined;
 }
 
 /**
  * `Z[i, k] = sum_j X[i, j] * W[k, j] + b[k]` for the K rows of `W` (row-major K × p), `Z` row-major n × K.
+ * @example
+ * const Z = new Float64Array(2);
+ * linearPredict({ data: Float64Array.of(1, 2, 3, 4), rows: 2, cols: 2 }, Float64Array.of(1, 1), Float64Array.of(0.5), 1, Z); // Z = [3.5, 7.5]
  */
 export function linearPredict(X: Design, W: Float64Array, b: Float64Array | null, K: number, Z: Float64Array): void {
   const n = X.rows;
@@ -73,6 +79,9 @@ export function linearPredict(X: Design, W: Float64Array, b: Float64Array | null
 /**
  * `G[k, j] += sum_i R[i, k] * X[i, j]` (G row-major K × p) and, when `gb` is given,
  * `gb[k] += sum_i R[i, k]`.
+ * @example
+ * const G = new Float64Array(2);
+ * linearGradient({ data: Float64Array.of(1, 2, 3, 4), rows: 2, cols: 2 }, Float64Array.of(1, -1), 1, G, null); // G = [-2, -2]
  */
 export function linearGradient(X: Design, R: Float64Array, K: number, G: Float64Array, gb: Float64Array | null): void {
   const n = X.rows;
@@ -105,7 +114,10 @@ export function linearGradient(X: Design, R: Float64Array, K: number, G: Float64
   }
 }
 
-/** Weighted column means of the design (weights may be null for uniform). */
+/**
+ * Weighted column means of the design (weights may be null for uniform).
+ * @example columnMeans({ data: Float64Array.of(1, 2, 3, 4), rows: 2, cols: 2 }, null) // Float64Array [2, 3]
+ */
 export function columnMeans(X: Design, weights: Float64Array | null): Float64Array {
   const p = X.cols;
   const n = X.rows;
@@ -134,6 +146,9 @@ export function columnMeans(X: Design, weights: Float64Array | null): Float64Arr
 /**
  * `D[k, j] += sum_i Wt[i, k] * X[i, j]²` (D row-major K × p) and, when `db` is given,
  * `db[k] += sum_i Wt[i, k]`: the diagonal of a weighted Gram matrix (Newton preconditioner).
+ * @example
+ * const D = new Float64Array(1);
+ * weightedColumnSquares({ data: Float64Array.of(1, 2), rows: 2, cols: 1 }, Float64Array.of(1, 0.5), 1, D, null); // D = [3]
  */
 export function weightedColumnSquares(X: Design, Wt: Float64Array, K: number, D: Float64Array, db: Float64Array | null): void {
   const n = X.rows;
@@ -169,6 +184,9 @@ export function weightedColumnSquares(X: Design, Wt: Float64Array, K: number, D:
 /**
  * One fused pass for single-output models: for every row i, `z = x_i · w + b`, `r = rowFn(i, z)`,
  * then `out += r · x_i` and `outB += r` (when given). Reads X once instead of twice.
+ * @example
+ * const g = new Float64Array(1);
+ * rowScatter({ data: Float64Array.of(1, 2), rows: 2, cols: 1 }, Float64Array.of(1), 0, (i, z) => z, g, null); // g = [5]
  */
 export function rowScatter(
   X: Design,

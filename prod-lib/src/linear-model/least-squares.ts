@@ -17,6 +17,9 @@ export interface LinearSolution {
 /**
  * Minimum-norm least-squares solution of A x ≈ b, with A given column-major (m × n, overwritten).
  * Rank is decided as LAPACK's default: |R_kk| > eps · max(m, n) · |R_00|.
+ * @example
+ * // Columns [1, 1, 1] and [0, 1, 2]; b = 1 + 2t.
+ * lstsqColumnMajor(Float64Array.of(1, 1, 1, 0, 1, 2), 3, 2, Float64Array.of(1, 3, 5)); // { x: [1, 2], rank: 2 }
  */
 export function lstsqColumnMajor(A: Float64Array, m: number, n: number, b: Float64Array): { x: Float64Array; rank: number } {
   const rhs = Float64Array.from(b);
@@ -191,7 +194,10 @@ function centredGram(X: Design, y: Float64Array, mean: Float64Array, yMean: numb
   return { G, c };
 }
 
-/** Cholesky solve of S x = c (S row-major, symmetric); null when S is not positive definite. */
+/**
+ * Cholesky solve of S x = c (S row-major, symmetric); null when S is not positive definite.
+ * @example choleskySolve(Float64Array.of(4, 2, 2, 3), 2, Float64Array.of(2, 1)) // Float64Array [0.5, 0]
+ */
 export function choleskySolve(S: Float64Array, p: number, c: Float64Array): Float64Array | null {
   const L = new Float64Array(p * p);
   for (let i = 0; i < p; i++) {

@@ -67,8 +67,10 @@ function binaryAuc(
 
 /**
  * Area under the receiver operating characteristic curve. Binary targets take one score per
- * sample (higher means the greater label, e.g. 1 or "yes"); multiclass targets take a matrix of
- * class probabilities and give the one-vs-rest AUC averaged over classes.
+ * sample (higher means the greater label, e.g. 1 or "yes") or a two-column probability matrix
+ * (its second column is used); multiclass targets take a matrix of class probabilities and give
+ * the one-vs-rest AUC averaged over classes. Tied scores form one threshold (trapezoidal rule),
+ * as in scikit-learn.
  * @example
  * rocAucScore([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]); // 0.75
  */

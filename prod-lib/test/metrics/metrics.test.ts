@@ -49,6 +49,10 @@ describe("metrics on golden.json metrics_binary (1e-9 relative)", () => {
   it("matches ROC AUC and log loss", () => {
     expectRel(rocAucScore(mb.y_true, mb.y_score), mb.roc_auc);
     expectRel(logLoss(mb.y_true, mb.y_score), mb.log_loss);
+    // A two-column probability matrix (what predictProba returns) gives the same values.
+    const proba = mb.y_score.map((p) => [1 - p, p]);
+    expectRel(rocAucScore(mb.y_true, proba), mb.roc_auc);
+    expectRel(logLoss(mb.y_true, proba), mb.log_loss);
   });
 
   it("matches the confusion matrix", () => {
