@@ -81,14 +81,37 @@ async function pgQuery(target: PgQueryable, sql: string, params: readonly unknow
   }
 }
 
-async function* pgCopyOut(client: pg.PoolClient, selectSql: string, secret: string): AsyncGenerator<Uint8Array> {
+/**
+ * Yields the bytes of a binary COPY TO. When the consumer stops early the connection is still in
+ * COPY mode: with `onAbort: "drain"` the rest is read and dropped (keeps a transaction's connection
+ * usable); with `"leave"` the caller must destroy the connection.
+ */
+async function* pgCopyOut(client: pg.PoolClient, selectSql: string, secret: string, onAbort: "drain" | "leave"): AsyncGenerator<Uint8Array> {
   const stream = client.query(copyStreams.to(`COPY (${selectSql}) TO STDOUT (FORMAT binary)`));
+  // Driven by hand: a for-await over the stream would destroy it on early exit, which
+  // pg-copy-streams does not support (the connection would stay detached).
+  const it = (stream as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  let settled = false;
   try {
-    for await (const chunk of stream as AsyncIterable<Uint8Array>) yield chunk;
+    for (;;) {
+      const next = await it.next();
+      if (next.done) break;
+      yield next.value;
+    }
+    settled = true;
   } catch (err) {
+    settled = true;
     throw wrapError(err, `COPY read failed (${sqlForMessage(selectSql)})`, secret);
   } finally {
-    if (!stream.readableEnded) stream.destroy();
+    if (!settled && onAbort === "drain") {
+      try {
+        while (!(await it.next()).done) {
+          // discard the rest of the COPY
+        }
+      } catch {
+        // The COPY failed after all: the server already ended it.
+      }
+    }
   }
 }
 
@@ -148,14 +171,13 @@ export class PgPoolSession implements Session {
 
   async *copyOut(selectSql: string): AsyncGenerator<Uint8Array> {
     const client = await this.connect();
-    let broken = false;
+    let completed = false;
     try {
-      for await (const chunk of pgCopyOut(client, selectSql, this.secret)) yield chunk;
-    } catch (err) {
-      broken = true;
-      throw err;
+      for await (const chunk of pgCopyOut(client, selectSql, this.secret, "leave")) yield chunk;
+      completed = true;
     } finally {
-      client.release(broken ? true : undefined);
+      // A COPY abandoned half-way leaves the connection mid-protocol: close it rather than reuse it.
+      client.release(completed ? undefined : true);
     }
   }
 
@@ -222,7 +244,7 @@ export class PgClientSession implements Session {
   }
 
   copyOut(selectSql: string): AsyncIterable<Uint8Array> {
-    return pgCopyOut(this.client, selectSql, this.secret);
+    return pgCopyOut(this.client, selectSql, this.secret, "drain");
   }
 
   copyIn(target: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<number> {

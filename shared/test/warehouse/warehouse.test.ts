@@ -100,6 +100,30 @@ describe.each(targets)("Warehouse on $name", (target) => {
     expect(n).toBe(expected.get(0)!.n);
   });
 
+  it("stops a stream early and stays usable, in and out of a transaction", async () => {
+    const big = "SELECT g::int8 AS id, repeat('x', 50) AS pad FROM generate_series(1, 50000) g";
+    let seen = 0;
+    for await (const b of wh.stream(big, { batchSize: 1000 })) {
+      seen += b.numRows;
+      break;
+    }
+    expect(seen).toBe(1000);
+    expect((await wh.query("SELECT 41 + 1 AS n")).get(0)!.n).toBe(42);
+    await wh.transaction(async (tx) => {
+      for await (const b of tx.stream(big, { batchSize: 500 })) {
+        expect(b.numRows).toBe(500);
+        break;
+      }
+      expect((await tx.query("SELECT 43 AS n")).get(0)!.n).toBe(43);
+    });
+    const single = await target.open({ poolSize: 1 });
+    for await (const b of single.stream({ table: "pg_catalog.pg_class", columns: ["oid"] }, { batchSize: 10 })) {
+      expect(b.numRows).toBe(10);
+      break;
+    }
+    expect((await single.query("SELECT 44 AS n")).get(0)!.n).toBe(44);
+  });
+
   it("describes a table's schema", async () => {
     const table = uniqueName("sch");
     await wh.exec(`CREATE TABLE ${table} (id bigint NOT NULL, name varchar(20), ts timestamptz)`);
