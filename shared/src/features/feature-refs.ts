@@ -46,7 +46,7 @@ type ViewOfItem<I, V> = I extends FeatureRef<infer N, string, unknown, string>
     ? Extract<V, { name: N }>
     : never;
 
-type KeyOfView<W> = W extends FeatureView<string, Entity<string, infer K extends ZodShape>, ZodShape> ? { [P in keyof K]: z.output<K[P]> } : never;
+type KeyOfView<W> = W extends { readonly entity: Entity<string, infer K extends ZodShape> } ? { [P in keyof K]: z.output<K[P]> } : never;
 
 /** The entity key object an online lookup needs for a `features` list: every join key of every view used. */
 export type EntityKeyOf<Items extends readonly unknown[], V> = Simplify<UnionToIntersection<KeyOfView<ViewOfItem<ItemRefs<Items[number]>, V>>>>;

@@ -67,42 +67,55 @@ export type SelectedRefs<N extends string, S extends ZodShape, F extends readonl
 };
 
 /**
- * A feature view definition (see {@link featureView}).
- * @example
- * type Row = InferRow<typeof stats>;
+ * What every feature view has, whatever its schema: the run-time shape the store works with. Every
+ * {@link FeatureView} is one.
+ * @example const views: AnyFeatureView[] = [stats, sales];
  */
-export interface FeatureView<N extends string = string, E extends Entity = Entity, S extends ZodShape = ZodShape> {
+export interface AnyFeatureView {
   readonly kind: "featureView";
-  readonly name: N;
+  readonly name: string;
   readonly version: number;
-  readonly entity: E;
+  readonly entity: Entity;
   /** How old a feature row may be at retrieval time; `null` = no limit. */
   readonly ttl: Ttl | null;
   /** `ttl` in microseconds, `null` = no limit. */
   readonly ttlMicros: number | null;
   readonly source: FeatureSource;
   /** The feature columns and their zod types. */
-  readonly schema: S;
-  readonly expectations: Expectations<S>;
+  readonly schema: ZodShape;
+  readonly expectations: { readonly [feature: string]: FeatureExpectation | undefined };
   readonly description?: string;
   /** Feature names in declaration order. */
-  readonly features: readonly (keyof S & string)[];
-  /** Typed references to every feature: `view.f.orders_30d`. */
-  readonly f: FeatureRefs<N, S>;
+  readonly features: readonly string[];
+  /** References to every feature by name. */
+  readonly f: { readonly [feature: string]: FeatureRef };
   /** Arrow fields of the features (types from the zod schema). */
   readonly featureFields: readonly arrow.Field[];
   /** SHA-256 of the canonical shape (entity keys and feature types); recorded in the registry. */
   readonly schemaHash: string;
   /** A zod object validating one full row (keys + features). */
   readonly rowSchema: z.ZodObject;
+}
+
+/**
+ * A feature view definition (see {@link featureView}), typed by its name, entity and schema.
+ * @example
+ * type Row = InferRow<typeof stats>;
+ */
+export interface FeatureView<N extends string = string, E extends Entity = Entity, S extends ZodShape = ZodShape> extends AnyFeatureView {
+  readonly name: N;
+  readonly entity: E;
+  readonly schema: S;
+  readonly expectations: Expectations<S>;
+  /** Feature names in declaration order. */
+  readonly features: readonly (keyof S & string)[];
+  /** Typed references to every feature: `view.f.orders_30d`. */
+  readonly f: FeatureRefs<N, S>;
   /** Typed references to the named features, in order: `view.select("a", "b")`. */
   select<const F extends readonly (keyof S & string)[]>(...features: F): SelectedRefs<N, S, F>;
   /** A feature reference by name, checked at run time (for names only known at run time). */
   ref(feature: string): FeatureRef<N, keyof S & string, unknown>;
 }
-
-/** Any feature view. */
-export type AnyFeatureView = FeatureView<string, Entity, ZodShape>;
 
 /** The feature values of a view as a TypeScript type: `{ orders_30d: number | null; ... }`. */
 export type InferFeatures<V> = V extends FeatureView<string, Entity, infer S> ? { [K in keyof S]: z.output<S[K]> } : never;
@@ -230,7 +243,7 @@ export function featureView<const N extends string, E extends Entity, S extends 
     featureFields,
     schemaHash,
     rowSchema,
-  } as Omit<AnyFeatureView, "f" | "select" | "ref"> as AnyFeatureView;
+  } as Omit<AnyFeatureView, "f"> as AnyFeatureView;
   const refs: Record<string, FeatureRef> = {};
   for (const f of features) refs[f] = makeRef(view, f, f);
   const mutable = view as unknown as Record<string, unknown>;
@@ -241,7 +254,7 @@ export function featureView<const N extends string, E extends Entity, S extends 
 }
 
 function lookupFeature(view: AnyFeatureView, feature: string): FeatureRef {
-  const ref = (view.f as Record<string, FeatureRef | undefined>)[feature];
+  const ref = view.f[feature] as FeatureRef | undefined;
   if (!ref || !Object.prototype.hasOwnProperty.call(view.f, feature)) {
     throw new FeatureStoreError(`unknown feature "${feature}" in view "${view.name}"; its features are: ${view.features.join(", ")}.`);
   }

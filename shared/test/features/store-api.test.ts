@@ -160,10 +160,10 @@ describe.each(targets)("FeatureStore API ($name)", (target) => {
       const v1 = makeView(whSource, 1);
       await (await open(v1, reg)).close();
       const changed = featureView({ ...v1, schema: { ...schema, orders_30d: z.number().nullable() } } as never);
-      await expect(open(changed as typeof v1, reg)).rejects.toThrow(
+      await expect(open(changed as unknown as typeof v1, reg)).rejects.toThrow(
         /^feature view "customer_stats" version 1 changed its schema since it was registered \(registered hash [0-9a-f]{12}…, now [0-9a-f]{12}…\): give the view a new version \(version: 2\) or restore the registered schema\.$/,
       );
-      const v2 = featureView({ ...v1, version: 2, schema: { ...schema, orders_30d: z.number().nullable() } } as never) as typeof v1;
+      const v2 = featureView({ ...v1, version: 2, schema: { ...schema, orders_30d: z.number().nullable() } } as never) as unknown as typeof v1;
       const store = await open(v2, reg);
       const listed = await store.listViews();
       expect(listed.map((v) => [v.name, v.version, v.schemaHash])).toEqual([
