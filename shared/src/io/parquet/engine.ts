@@ -4,6 +4,7 @@
  * Parquet. Data crosses the boundary as Arrow IPC streams.
  */
 import * as arrow from "apache-arrow";
+import { ffiSupported, importFfiBatch } from "./ffi";
 
 type ParquetWasm = typeof import("parquet-wasm");
 /** A table living in WebAssembly memory. */
@@ -30,7 +31,18 @@ export function parquetWasm(): Promise<ParquetWasm> {
  */
 export async function decodeParquet(bytes: Uint8Array, batchSize: number): Promise<arrow.RecordBatch[]> {
   const pw = await parquetWasm();
-  return wasmTableToBatches(pw.readParquet(bytes, { batchSize }));
+  const table = pw.readParquet(bytes, { batchSize });
+  const schema = arrow.tableFromIPC(table.schema.intoIPCStream()).schema;
+  if (!ffiSupported(schema)) return wasmTableToBatches(table);
+  // Flat columns: copy buffers straight out of WASM memory (see ffi.ts).
+  const stream = table.intoFFI();
+  try {
+    const addrs = stream.arrayAddrs();
+    const memory = pw.wasmMemory().buffer;
+    return Array.from(addrs, (addr) => importFfiBatch(memory, addr, schema));
+  } finally {
+    stream.free();
+  }
 }
 
 /** The Arrow schema of an in-memory Parquet file (its footer is enough). */

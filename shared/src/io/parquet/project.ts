@@ -8,7 +8,7 @@
  * the embedded Arrow schema cut down to the kept fields), which the synchronous reader decodes
  * with proper error reporting. Unread columns are never read from disk, let alone decoded.
  */
-import { open } from "node:fs/promises";
+import { closeSync, openSync, readSync } from "node:fs";
 import * as arrow from "apache-arrow";
 import { ioError, type ParquetFooter } from "./footer";
 import { cloneStruct, listLike, writeThriftStruct, type ThriftStruct, type ThriftValue } from "./thrift";
@@ -46,9 +46,11 @@ export async function projectedParquetBuffer(path: string, footer: ParquetFooter
   let cursor = 4;
 
   const newRowGroups: ThriftValue[] = [];
-  let fh;
+  // Synchronous reads: the ranges are large and contiguous, and a thread-pool round trip per
+  // column chunk costs more than it saves (decoding right after is synchronous anyway).
+  let fd: number;
   try {
-    fh = await open(path, "r");
+    fd = openSync(path, "r");
   } catch (err) {
     throw ioError(path, err);
   }
@@ -66,7 +68,7 @@ export async function projectedParquetBuffer(path: string, footer: ParquetFooter
         const newStart = cursor;
         let done = 0;
         while (done < info.compressedSize) {
-          const { bytesRead } = await fh.read(out, cursor + done, info.compressedSize - done, info.start + done);
+          const bytesRead = readSync(fd, out, cursor + done, info.compressedSize - done, info.start + done);
           if (bytesRead === 0) break;
           done += bytesRead;
         }
@@ -98,7 +100,7 @@ export async function projectedParquetBuffer(path: string, footer: ParquetFooter
       newRowGroups.push(rg);
     }
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 
   const meta = cloneStruct(footer.meta);
