@@ -24,12 +24,21 @@ export const HIVE_NULL = "__HIVE_DEFAULT_PARTITION__";
 /** Key-value metadata key under which Trellis records partition column types. */
 export const PARTITION_META_KEY = "trellis:partitions";
 
-/** Percent-encodes a partition value the way pyarrow does (RFC 3986 unreserved characters kept). */
+/**
+ * Percent-encodes a partition value the way pyarrow does (RFC 3986 unreserved characters kept).
+ * @example
+ * escapePartitionValue("a/b c"); // "a%2Fb%20c"
+ */
 export function escapePartitionValue(text: string): string {
   return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-/** Decodes a folder-name value; `null` for the Hive null marker. */
+/**
+ * Decodes a folder-name value; `null` for the Hive null marker.
+ * @example
+ * unescapePartitionValue("a%2Fb%20c"); // "a/b c"
+ * unescapePartitionValue("__HIVE_DEFAULT_PARTITION__"); // null
+ */
 export function unescapePartitionValue(segment: string): string | null {
   if (segment === HIVE_NULL) return null;
   try {
