@@ -372,77 +372,68 @@ export function hstackDense(parts: TransformData[], rows: number, names: string[
 
 /**
  * Concatenates parts side by side into a CSR SparseMatrix (zeros of dense parts not stored).
+ * One pass, row by row, into buffers sized for the worst case (views of them are kept).
  * @example hstackSparse([Matrix.fromArray([[0, 2]])], 1, ["a", "b"]).nnz // 1
  */
 export function hstackSparse(parts: TransformData[], rows: number, names: string[]): SparseMatrix {
   const width = parts.reduce((s, p) => s + widthOf(p), 0);
+  let upper = 0;
+  for (const p of parts) upper += p instanceof SparseMatrix ? p.nnz : rows * widthOf(p);
   const indptr = new Int32Array(rows + 1);
-  // Pass 1: stored values per row.
-  const counts = new Int32Array(rows);
-  for (const p of parts) {
-    if (p instanceof SparseMatrix) {
-      for (let i = 0; i < rows; i++) counts[i] += p.indptr[i + 1] - p.indptr[i];
-    } else if (p instanceof Matrix) {
-      const d = p.data;
-      const w = p.cols;
-      for (let i = 0; i < rows; i++) {
-        let c = 0;
-        for (let j = 0, k = i * w; j < w; j++, k++) if (d[k] !== 0) c++;
-        counts[i] += c;
-      }
-    } else {
-      for (const v of numericColumnsOf(p)) for (let i = 0; i < rows; i++) if (v[i] !== 0) counts[i]++;
-    }
-  }
-  for (let i = 0; i < rows; i++) indptr[i + 1] = indptr[i] + counts[i];
-  const nnz = indptr[rows];
-  const indices = new Int32Array(nnz);
-  const values = new Float64Array(nnz);
-  const fill = counts; // reused as the write cursor of each row
-  for (let i = 0; i < rows; i++) fill[i] = indptr[i];
+  const indices = new Int32Array(upper);
+  const values = new Float64Array(upper);
+  // Classify parts once so the row loop only branches on a small integer.
+  const kind = new Int8Array(parts.length);
+  const offs = new Int32Array(parts.length);
+  const dense: Float64Array[] = [];
+  const cols: Float64Array[][] = [];
+  const sp: SparseMatrix[] = [];
   let off = 0;
-  for (const p of parts) {
-    if (p instanceof SparseMatrix) {
-      const { indptr: ip, indices: ix, values: vs } = p;
-      for (let i = 0; i < rows; i++) {
-        let f = fill[i];
-        for (let k = ip[i]; k < ip[i + 1]; k++) {
-          indices[f] = ix[k] + off;
-          values[f++] = vs[k];
+  parts.forEach((p, k) => {
+    offs[k] = off;
+    off += widthOf(p);
+    if (p instanceof SparseMatrix) kind[k] = 0;
+    else if (p instanceof Matrix) kind[k] = 1;
+    else kind[k] = 2;
+    sp.push(p as SparseMatrix);
+    dense.push(p instanceof Matrix ? p.data : new Float64Array(0));
+    cols.push(p instanceof Frame ? numericColumnsOf(p) : []);
+  });
+  const widths = parts.map(widthOf);
+  let f = 0;
+  for (let i = 0; i < rows; i++) {
+    for (let k = 0; k < parts.length; k++) {
+      const o = offs[k];
+      if (kind[k] === 0) {
+        const { indptr: ip, indices: ix, values: vs } = sp[k];
+        for (let q = ip[i]; q < ip[i + 1]; q++) {
+          indices[f] = ix[q] + o;
+          values[f++] = vs[q];
         }
-        fill[i] = f;
-      }
-    } else if (p instanceof Matrix) {
-      const d = p.data;
-      const w = p.cols;
-      for (let i = 0; i < rows; i++) {
-        let f = fill[i];
-        for (let j = 0, k = i * w; j < w; j++, k++) {
-          const x = d[k];
+      } else if (kind[k] === 1) {
+        const d = dense[k];
+        const w = widths[k];
+        for (let j = 0, q = i * w; j < w; j++, q++) {
+          const x = d[q];
           if (x !== 0) {
-            indices[f] = off + j;
+            indices[f] = o + j;
             values[f++] = x;
           }
         }
-        fill[i] = f;
-      }
-    } else {
-      const cols = numericColumnsOf(p);
-      for (let i = 0; i < rows; i++) {
-        let f = fill[i];
-        for (let j = 0; j < cols.length; j++) {
-          const x = cols[j][i];
+      } else {
+        const c = cols[k];
+        for (let j = 0; j < c.length; j++) {
+          const x = c[j][i];
           if (x !== 0) {
-            indices[f] = off + j;
+            indices[f] = o + j;
             values[f++] = x;
           }
         }
-        fill[i] = f;
       }
     }
-    off += widthOf(p);
+    indptr[i + 1] = f;
   }
-  return new SparseMatrix(indptr, indices, values, rows, width, names);
+  return new SparseMatrix(indptr, indices.subarray(0, f), values.subarray(0, f), rows, width, names);
 }
 
 /**
