@@ -183,7 +183,8 @@ export function weightedColumnSquares(X: Design, Wt: Float64Array, K: number, D:
 
 /**
  * One fused pass for single-output models: for every row i, `z = x_i · w + b`, `r = rowFn(i, z)`,
- * then `out += r · x_i` and `outB += r` (when given). Reads X once instead of twice.
+ * then `out += r · x_i` and `outB += r` (when given). Reads X once instead of twice. With `diag`,
+ * also `diag.out += h_i · x_i²` and `diag.outB += h_i`, where `rowFn` writes `h_i` to `diag.h[i]`.
  * @example
  * const g = new Float64Array(1);
  * rowScatter({ data: Float64Array.of(1, 2), rows: 2, cols: 1 }, Float64Array.of(1), 0, (i, z) => z, g, null); // g = [5]
@@ -195,9 +196,11 @@ export function rowScatter(
   rowFn: (i: number, z: number) => number,
   out: Float64Array,
   outB: Float64Array | null,
+  diag?: { h: Float64Array; out: Float64Array; outB: Float64Array | null },
 ): void {
   const n = X.rows;
   let rb = 0;
+  let hb = 0;
   if (isSparseDesign(X)) {
     const { indptr, indices, values } = X;
     for (let i = 0; i < n; i++) {
@@ -206,6 +209,19 @@ export function rowScatter(
       let s = 0;
       for (let t = lo; t < hi; t++) s += values[t] * w[indices[t]];
       const r = rowFn(i, s + b);
+      if (diag) {
+        // Also accumulate sum_i h_i x_ij² (rowFn has just written h_i) in the same pass.
+        const h = diag.h[i];
+        const d = diag.out;
+        hb += h;
+        for (let t = lo; t < hi; t++) {
+          const v = values[t];
+          out[indices[t]] += r * v;
+          d[indices[t]] += h * v * v;
+        }
+        rb += r;
+        continue;
+      }
       if (r === 0) continue;
       rb += r;
       for (let t = lo; t < hi; t++) out[indices[t]] += r * values[t];
@@ -218,10 +234,23 @@ export function rowScatter(
       let s = 0;
       for (let j = 0; j < p; j++) s += data[base + j] * w[j];
       const r = rowFn(i, s + b);
+      if (diag) {
+        const h = diag.h[i];
+        const d = diag.out;
+        hb += h;
+        for (let j = 0; j < p; j++) {
+          const v = data[base + j];
+          out[j] += r * v;
+          d[j] += h * v * v;
+        }
+        rb += r;
+        continue;
+      }
       if (r === 0) continue;
       rb += r;
       for (let j = 0; j < p; j++) out[j] += r * data[base + j];
     }
   }
   if (outB) outB[0] += rb;
+  if (diag && diag.outB) diag.outB[0] += hb;
 }

@@ -72,6 +72,8 @@ class LogisticObjective {
   /** Binary: Hessian weight per row; multinomial: probabilities (n × K). */
   private readonly H: Float64Array;
   private readonly zeroB: Float64Array;
+  /** Binary: the Hessian diagonal without the penalty, from the last evaluation. */
+  private readonly diag: Float64Array;
 
   constructor(private readonly problem: LogisticProblem) {
     const { X, nClasses, C, fitIntercept, sampleWeight } = problem;
@@ -88,6 +90,7 @@ class LogisticObjective {
     this.R = new Float64Array(this.n * this.K);
     this.H = new Float64Array(this.n * this.K);
     this.zeroB = new Float64Array(this.K);
+    this.diag = new Float64Array(this.K === 1 ? this.nParam : 0);
   }
 
   private weight(i: number): number {
@@ -116,7 +119,14 @@ class LogisticObjective {
         H[i] = s * e * (1 - e);
         return s * (e - yi);
       };
-      rowScatter(X, theta.subarray(0, nCoef), fitIntercept ? theta[nCoef] : 0, rowFn, grad.subarray(0, nCoef), fitIntercept ? grad.subarray(nCoef, nCoef + 1) : null);
+      // The Hessian diagonal (Newton's preconditioner) comes from the same pass.
+      const D = this.diag;
+      D.fill(0);
+      rowScatter(X, theta.subarray(0, nCoef), fitIntercept ? theta[nCoef] : 0, rowFn, grad.subarray(0, nCoef), fitIntercept ? grad.subarray(nCoef, nCoef + 1) : null, {
+        h: H,
+        out: D.subarray(0, nCoef),
+        outB: fitIntercept ? D.subarray(nCoef, nCoef + 1) : null,
+      });
     } else {
       linearPredict(X, theta.subarray(0, nCoef), this.intercepts(theta), K, Z);
       for (let i = 0; i < n; i++) {
@@ -176,15 +186,15 @@ class LogisticObjective {
   hessDiag(out: Float64Array): void {
     const { X, fitIntercept } = this.problem;
     const { n, K, nCoef, R, H, l2 } = this;
-    if (K === 1) R.set(H);
+    if (K === 1) out.set(this.diag);
     else {
       for (let i = 0; i < n; i++) {
         const s = this.weight(i);
         for (let k = 0; k < K; k++) R[i * K + k] = s * H[i * K + k] * (1 - H[i * K + k]);
       }
+      out.fill(0);
+      weightedColumnSquares(X, R, K, out.subarray(0, nCoef), fitIntercept ? out.subarray(nCoef, nCoef + K) : null);
     }
-    out.fill(0);
-    weightedColumnSquares(X, R, K, out.subarray(0, nCoef), fitIntercept ? out.subarray(nCoef, nCoef + K) : null);
     for (let j = 0; j < out.length; j++) out[j] = (j < nCoef ? out[j] + l2 : out[j]) || 1;
   }
 }
