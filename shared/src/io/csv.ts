@@ -220,12 +220,82 @@ const SPECIAL_FLOATS: Record<string, number> = {
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TS_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
+/** Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function digits(s: string, from: number, count: number): number {
+  let v = 0;
+  for (let i = from; i < from + count; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return NaN;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * The common shape `YYYY-MM-DDTHH:MM:SS[.f…](Z|±HH:MM|)` parsed by char codes (no regex, no Date);
+ * NaN for anything else, which then goes through the general regex.
+ */
+function parseIsoFast(s: string): number {
+  const n = s.length;
+  if (n < 19 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return NaN;
+  const sep = s.charCodeAt(10);
+  if (sep !== 84 && sep !== 32) return NaN;
+  const y = digits(s, 0, 4);
+  const mo = digits(s, 5, 2);
+  const d = digits(s, 8, 2);
+  const h = digits(s, 11, 2);
+  const mi = digits(s, 14, 2);
+  const sec = digits(s, 17, 2);
+  if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && sec <= 60)) return NaN;
+  let ms = (daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) * 1000;
+  let p = 19;
+  if (p < n && s.charCodeAt(p) === 46) {
+    p++;
+    let frac = 0;
+    let scale = 1;
+    const start = p;
+    while (p < n) {
+      const c = s.charCodeAt(p) - 48;
+      if (c < 0 || c > 9) break;
+      if (p - start < 9) {
+        frac = frac * 10 + c;
+        scale *= 10;
+      }
+      p++;
+    }
+    if (p === start) return NaN;
+    ms += (frac / scale) * 1000;
+  }
+  if (p === n) return ms;
+  const z = s.charCodeAt(p);
+  if ((z === 90 || z === 122) && p + 1 === n) return ms;
+  if ((z === 43 || z === 45) && (p + 6 === n || p + 5 === n || p + 3 === n)) {
+    const oh = digits(s, p + 1, 2);
+    const om = p + 3 === n ? 0 : digits(s, n - 2, 2);
+    if (p + 6 === n && s.charCodeAt(p + 3) !== 58) return NaN;
+    if (!(oh <= 23 && om <= 59)) return NaN;
+    return ms - (z === 45 ? -1 : 1) * (oh * 60 + om) * 60_000;
+  }
+  return NaN;
+}
+
 /**
  * Parses an ISO 8601 date-time (`2024-01-02T03:04:05.123456Z`, a space instead of `T`, an offset
  * or none = UTC) to epoch milliseconds with the sub-millisecond part as a fraction; NaN when it is
  * not one.
  */
 export function parseIsoTimestampMs(s: string): number {
+  const fast = parseIsoFast(s);
+  if (fast === fast) return fast;
   const m = TS_RE.exec(s);
   if (!m) return NaN;
   const [, y, mo, d, h, mi, sec, frac, tz] = m;
@@ -951,6 +1021,7 @@ export async function writeFileAtomic(
 }
 
 type CellFormatter = (i: number) => string | null;
+const decoder = new TextDecoder();
 
 function pad(n: number, w: number): string {
   return String(n).padStart(w, "0");
@@ -961,24 +1032,48 @@ export function formatDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
+let cachedDay = NaN;
+let cachedDayText = "";
+
+function two(n: number): string {
+  return n < 10 ? "0" + n : String(n);
+}
+
+/** ISO 8601 UTC text of epoch milliseconds (integer) plus optional sub-millisecond digits. */
+function isoOfMs(ms: number, sub: string): string {
+  const day = Math.floor(ms / 86_400_000);
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDayText = new Date(day * 86_400_000).toISOString().slice(0, 11);
+  }
+  let rest = ms - day * 86_400_000;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const mi = Math.floor(rest / 60_000);
+  rest -= mi * 60_000;
+  const sec = Math.floor(rest / 1000);
+  const milli = rest - sec * 1000;
+  return `${cachedDayText}${two(h)}:${two(mi)}:${two(sec)}.${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}${sub}Z`;
+}
+
 /** Formats a timestamp stored in `unit` as ISO 8601 UTC, keeping sub-millisecond digits when present. */
 export function formatTimestamp(raw: bigint, unit: arrow.TimeUnit): string {
-  let ms: bigint;
-  let sub = "";
-  if (unit === arrow.TimeUnit.SECOND) ms = raw * 1000n;
-  else if (unit === arrow.TimeUnit.MILLISECOND) ms = raw;
-  else {
-    const per = unit === arrow.TimeUnit.MICROSECOND ? 1000n : 1_000_000n;
-    let rem = raw % per;
-    ms = raw / per;
-    if (rem < 0n) {
-      rem += per;
-      ms -= 1n;
-    }
-    if (rem !== 0n) sub = pad(Number(rem), unit === arrow.TimeUnit.MICROSECOND ? 3 : 6);
+  const x = Number(raw);
+  if (unit === arrow.TimeUnit.SECOND) return isoOfMs(x * 1000, "");
+  if (unit === arrow.TimeUnit.MILLISECOND) return isoOfMs(x, "");
+  if (unit === arrow.TimeUnit.MICROSECOND && Number.isSafeInteger(x)) {
+    const ms = Math.floor(x / 1000);
+    const us = x - ms * 1000;
+    return isoOfMs(ms, us === 0 ? "" : us < 10 ? "00" + us : us < 100 ? "0" + us : String(us));
   }
-  const iso = new Date(Number(ms)).toISOString();
-  return sub ? `${iso.slice(0, -1)}${sub}Z` : iso;
+  const per = unit === arrow.TimeUnit.MICROSECOND ? 1000n : 1_000_000n;
+  let rem = raw % per;
+  let ms = raw / per;
+  if (rem < 0n) {
+    rem += per;
+    ms -= 1n;
+  }
+  return isoOfMs(Number(ms), rem === 0n ? "" : pad(Number(rem), unit === arrow.TimeUnit.MICROSECOND ? 3 : 6));
 }
 
 /** Builds a per-row formatter for one column of a batch (nulls → null). */
@@ -994,6 +1089,33 @@ export function cellFormatter(vector: arrow.Vector, jsonNested: boolean): CellFo
   if (arrow.DataType.isDate(type)) return (i) => (valid(i) ? formatDate(Number(vector.get(i))) : null);
   if (arrow.DataType.isBinary(type) || arrow.DataType.isLargeBinary(type) || arrow.DataType.isFixedSizeBinary(type)) {
     return (i) => (valid(i) ? Buffer.from(vector.get(i) as Uint8Array).toString("base64") : null);
+  }
+  if ((arrow.DataType.isFloat(type) && type.precision !== arrow.Precision.HALF) || (arrow.DataType.isInt(type) && vector.data.length === 1)) {
+    // Direct typed-array access: no per-value visitor dispatch.
+    const values = data.values as Float64Array | BigInt64Array;
+    if (vector.nullCount === 0) return (i) => String(values[i]);
+    return (i) => (valid(i) ? String(values[i]) : null);
+  }
+  if (arrow.DataType.isUtf8(type) && vector.data.length === 1) {
+    const offsets = data.valueOffsets as Int32Array;
+    const bytes = data.values as Uint8Array;
+    const noNulls = vector.nullCount === 0;
+    return (i) => {
+      if (!noNulls && !valid(i)) return null;
+      const a = offsets[i];
+      const b = offsets[i + 1];
+      // Short ASCII strings: decoding by char codes beats TextDecoder's call overhead.
+      if (b - a < 24) {
+        let out = "";
+        for (let k = a; k < b; k++) {
+          const c = bytes[k];
+          if (c > 127) return decoder.decode(bytes.subarray(a, b));
+          out += String.fromCharCode(c);
+        }
+        return out;
+      }
+      return decoder.decode(bytes.subarray(a, b));
+    };
   }
   if (arrow.DataType.isFloat(type) || arrow.DataType.isInt(type) || arrow.DataType.isBool(type) || arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type) || arrow.DataType.isDictionary(type)) {
     return (i) => {

@@ -567,29 +567,30 @@ type JsonFormatter = (i: number) => string;
 function jsonFormatter(vector: arrow.Vector): JsonFormatter {
   const type = vector.type as arrow.DataType;
   if (arrow.DataType.isInt(type) && type.bitWidth === 64) {
+    const values = vector.data.length === 1 ? (vector.data[0].values as BigInt64Array) : null;
     return (i) => {
-      const v = vector.get(i) as bigint | null;
-      if (v === null) return "null";
+      if (!vector.isValid(i)) return "null";
+      const v = (values ? values[i] : vector.get(i)) as bigint;
       return v > MAX_SAFE || v < -MAX_SAFE ? `"${v}"` : String(v);
     };
   }
   if (arrow.DataType.isFloat(type)) {
+    const text = cellFormatter(vector, false);
     return (i) => {
-      const v = vector.get(i) as number | null;
-      if (v === null) return "null";
-      return Number.isFinite(v) ? String(v) : `"${v}"`;
+      const s = text(i);
+      if (s === null) return "null";
+      return s === "NaN" || s === "Infinity" || s === "-Infinity" ? `"${s}"` : s;
     };
   }
   if (arrow.DataType.isInt(type) || arrow.DataType.isBool(type)) {
-    return (i) => {
-      const v = vector.get(i);
-      return v === null ? "null" : String(v);
-    };
+    const text = cellFormatter(vector, false);
+    return (i) => text(i) ?? "null";
   }
   if (arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type) || arrow.DataType.isDictionary(type)) {
+    const text = cellFormatter(vector, false);
     return (i) => {
-      const v = vector.get(i);
-      return v === null ? "null" : JSON.stringify(v);
+      const s = text(i);
+      return s === null ? "null" : JSON.stringify(s);
     };
   }
   if (arrow.DataType.isTimestamp(type)) {

@@ -7,7 +7,7 @@ import * as arrow from "apache-arrow";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { DataIoError, InvalidArgumentError, SchemaMismatchError } from "../../src/errors";
-import { inferCsvSchema, parseCsv, readCsv, readCsvBatches, writeCsv } from "../../src/io/csv";
+import { formatTimestamp, inferCsvSchema, parseCsv, parseIsoTimestampMs, readCsv, readCsvBatches, writeCsv } from "../../src/io/csv";
 import { rowsOf, tableFromRows } from "../../src/frame/table";
 
 const FIXTURES = fileURLToPath(new URL("../../../../shared/fixtures/", import.meta.url));
@@ -262,4 +262,33 @@ print(json.dumps({"id": [str(x) for x in df["id"]], "s": [None if pd.isna(x) els
     expect(r.ts).toEqual([1714979289123000, null, 1714979289123456]);
   });
   if (!hasPyarrow) it.skip("pandas cross-check skipped: python3 -c 'import pyarrow, pandas' failed", () => undefined);
+});
+
+describe("ISO 8601 timestamps", () => {
+  it("parses the forms CSV files use, matching Date.parse to the millisecond", () => {
+    const cases: [string, string][] = [
+      ["2024-02-29T23:59:59Z", "2024-02-29T23:59:59Z"],
+      ["2024-02-29 23:59:59", "2024-02-29T23:59:59Z"],
+      ["1969-12-31T23:59:59.999Z", "1969-12-31T23:59:59.999Z"],
+      ["2024-01-01T05:30:00+05:30", "2024-01-01T00:00:00Z"],
+      ["2024-01-01T00:00:00-0800", "2024-01-01T08:00:00Z"],
+      ["2024-01-01T00:00:00+01", "2023-12-31T23:00:00Z"],
+      ["1900-03-01T12:00:00Z", "1900-03-01T12:00:00Z"],
+      ["2024-01-01T10:00Z", "2024-01-01T10:00:00Z"],
+    ];
+    for (const [text, iso] of cases) expect([text, parseIsoTimestampMs(text)]).toEqual([text, Date.parse(iso)]);
+    expect(parseIsoTimestampMs("2024-01-01T00:00:00.123456Z")).toBeCloseTo(Date.parse("2024-01-01T00:00:00.123Z") + 0.456, 6);
+    for (const bad of ["2024-13-01T00:00:00Z", "2024-01-01T24:00:00Z", "2024-01-01T00:00:00.Z", "2024-01-01X00:00:00", "2024-01-01T00:00:00 junk", "yesterday"]) {
+      expect([bad, parseIsoTimestampMs(bad)]).toEqual([bad, NaN]);
+    }
+  });
+
+  it("formats every unit with sub-millisecond digits only when present", () => {
+    expect(formatTimestamp(1704067200123456n, arrow.TimeUnit.MICROSECOND)).toBe("2024-01-01T00:00:00.123456Z");
+    expect(formatTimestamp(1704067200123000n, arrow.TimeUnit.MICROSECOND)).toBe("2024-01-01T00:00:00.123Z");
+    expect(formatTimestamp(-1n, arrow.TimeUnit.MICROSECOND)).toBe("1969-12-31T23:59:59.999999Z");
+    expect(formatTimestamp(1704067200123456789n, arrow.TimeUnit.NANOSECOND)).toBe("2024-01-01T00:00:00.123456789Z");
+    expect(formatTimestamp(1704067200n, arrow.TimeUnit.SECOND)).toBe("2024-01-01T00:00:00.000Z");
+    expect(formatTimestamp(1704067200005n, arrow.TimeUnit.MILLISECOND)).toBe("2024-01-01T00:00:00.005Z");
+  });
 });
