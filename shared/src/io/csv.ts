@@ -22,7 +22,7 @@
  * `""`, so both survive a round trip.
  */
 import { createReadStream } from "node:fs";
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import * as arrow from "apache-arrow";
 import type { z } from "zod";
@@ -647,7 +647,7 @@ class BatchAssembler {
 
   flush(): void {
     if (this.count === 0) return;
-    let batch = makeBatch(this.plan.schema, this.builders.map((b) => b.finish()), this.count);
+    const batch = makeBatch(this.plan.schema, this.builders.map((b) => b.finish()), this.count);
     if (this.filterSchema) {
       const full = makeBatch(this.filterSchema, [...batch.data.children, ...this.extraBuilders.map((b) => b.finish())], this.count);
       const kept = filterTable(new arrow.Table([full]), this.o.filter);
@@ -658,7 +658,6 @@ class BatchAssembler {
     } else {
       this.out.push(batch);
     }
-    batch = undefined as unknown as arrow.RecordBatch;
     this.reset();
   }
 }
@@ -783,7 +782,6 @@ export async function readTextFile(path: string, caller: string): Promise<string
   if (typeof path !== "string" || path.length === 0) {
     throw new InvalidArgumentError(`${caller}: path must be a non-empty string, got ${describeValue(path)}.`);
   }
-  const { readFile } = await import("node:fs/promises");
   try {
     return await readFile(path, "utf8");
   } catch (e) {

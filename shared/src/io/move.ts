@@ -17,6 +17,10 @@
  * Options: `columns` (selected and ordered), `filter` (pushed down to SQL for warehouse tables and to
  * the Parquet reader's row-group pruning; applied batch by batch elsewhere), `partitionBy` (Parquet
  * destinations), `mode`/`key` (warehouse destinations), `batchSize`, `onProgress`.
+ *
+ * Memory: every source streams except a warehouse query with `params` (the driver's streaming has
+ * no parameters, so that result is read whole) and a move between two endpoints of the same
+ * warehouse (read whole before loading, since one embedded database runs one statement at a time).
  */
 import * as arrow from "apache-arrow";
 import { stat } from "node:fs/promises";
