@@ -7,7 +7,7 @@
  * Run alone: `npx tsx bench/pipeline.ts` (the lead's bench/run.ts calls {@link benchPipeline}).
  */
 import { pathToFileURL } from "node:url";
-import { Float64, Table, Utf8, makeData, makeVector, vectorFromArray, type Vector, type DataType } from "apache-arrow";
+import { Float64, Table, Utf8, makeData, makeVector, type Vector, type DataType } from "apache-arrow";
 import {
   ColumnTransformer,
   LogisticRegression,
@@ -64,19 +64,33 @@ export function syntheticBenchTable(rows: number, seed = 42): { table: Table; y:
     const nullCount = rows - popcount(valid, rows);
     vectors[numeric[j]] = makeVector(makeData({ type: new Float64(), length: rows, data: values, nullBitmap: valid, nullCount }));
   }
+  const encoder = new TextEncoder();
   CARDINALITIES.forEach((k, j) => {
-    const col = new Array<string | null>(rows);
+    // Built straight into Arrow buffers (offsets + UTF-8 bytes) so the generator itself stays lean.
+    const levelBytes = levelNames[j].map((s) => encoder.encode(s));
+    const maxLen = Math.max(...levelBytes.map((b) => b.length));
+    const offsets = new Int32Array(rows + 1);
+    const bytes = new Uint8Array(rows * maxLen);
+    const valid = new Uint8Array(Math.ceil(rows / 8));
+    let pos = 0;
+    let nulls = 0;
     for (let i = 0; i < rows; i++) {
       // Skewed level frequencies, ~3% missing.
       if (rand() < 0.03) {
-        col[i] = null;
+        nulls++;
+        offsets[i + 1] = pos;
         continue;
       }
       const v = Math.floor(k * rand() * rand());
-      col[i] = levelNames[j][v];
+      bytes.set(levelBytes[v], pos);
+      pos += levelBytes[v].length;
+      offsets[i + 1] = pos;
+      valid[i >> 3] |= 1 << (i & 7);
       logit[i] += levelEffects[j][v];
     }
-    vectors[categorical[j]] = vectorFromArray(col, new Utf8()) as Vector<DataType>;
+    vectors[categorical[j]] = makeVector(
+      makeData({ type: new Utf8(), length: rows, valueOffsets: offsets, data: bytes.slice(0, pos), nullBitmap: valid, nullCount: nulls }),
+    ) as Vector<DataType>;
   });
   const y = new Int32Array(rows);
   for (let i = 0; i < rows; i++) y[i] = rand() < 1 / (1 + Math.exp(-logit[i])) ? 1 : 0;

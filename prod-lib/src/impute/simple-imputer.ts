@@ -104,24 +104,29 @@ export class SimpleImputer extends BaseTransformer<SimpleImputerOptions, Imputer
       return col.levels[best];
     }
     const v = col.values;
-    const present: number[] = [];
-    for (let i = 0; i < v.length; i++) if (v[i] === v[i]) present.push(v[i]);
-    if (present.length === 0) {
+    let count = 0;
+    for (let i = 0; i < v.length; i++) if (v[i] === v[i]) count++;
+    if (count === 0) {
       return bad(`column ${JSON.stringify(name)} has only missing values at fit; strategy "${strategy}" has nothing to learn (use "constant" or drop the column)`);
     }
-    const vals = Float64Array.from(present);
+    const vals = new Float64Array(count);
+    for (let i = 0, k = 0; i < v.length; i++) if (v[i] === v[i]) vals[k++] = v[i];
     if (strategy === "mean") {
       let s = 0;
       for (let i = 0; i < vals.length; i++) s += vals[i];
       return s / vals.length;
     }
-    vals.sort();
     if (strategy === "median") {
       const n = vals.length;
       const h = n >> 1;
-      // numpy's median: the mean of the two middle values for an even count.
-      return n % 2 === 1 ? vals[h] : (vals[h - 1] + vals[h]) / 2;
+      // Selection, not a full sort: O(n). numpy's median averages the two middle values for an even count.
+      const hi = selectKth(vals, h);
+      if (n % 2 === 1) return hi;
+      let lo = -Infinity;
+      for (let i = 0; i < h; i++) if (vals[i] > lo) lo = vals[i];
+      return (lo + hi) / 2;
     }
+    vals.sort();
     // most_frequent on sorted values: the first (smallest) value with the highest count wins.
     let best = vals[0];
     let bestCount = 0;
@@ -217,3 +222,42 @@ export class SimpleImputer extends BaseTransformer<SimpleImputerOptions, Imputer
 }
 
 registerEstimator(SimpleImputer);
+
+/**
+ * Rearranges `a` so that `a[k]` holds the k-th smallest value, everything before it is ≤ and
+ * everything after it is ≥ (Hoare selection with a median-of-three pivot); returns `a[k]`.
+ */
+function selectKth(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // Median of three as pivot.
+    let x = a[lo];
+    let y = a[mid];
+    let z = a[hi];
+    if (x > y) [x, y] = [y, x];
+    if (y > z) {
+      y = z;
+      if (x > y) y = x;
+    }
+    const pivot = y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k];
+}

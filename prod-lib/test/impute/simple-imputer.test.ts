@@ -23,6 +23,19 @@ describe("SimpleImputer", () => {
     expect(new SimpleImputer({ strategy: "median" }).fit([{ a: 4 }, { a: 1 }, { a: 3 }, { a: 10 }]).statistics_).toEqual([3.5]);
   });
 
+  it("computes the median by selection equal to a sorted median on many random columns", () => {
+    let seed = 7;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+    for (let t = 0; t < 300; t++) {
+      const n = 1 + Math.floor(rand() * 41);
+      const vals = Array.from({ length: n }, () => Math.floor(rand() * 9) - 3 + (rand() < 0.3 ? 0.5 : 0));
+      const s = [...vals].sort((a, b) => a - b);
+      const h = n >> 1;
+      const want = n % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+      expect(new SimpleImputer({ strategy: "median" }).fit(vals.map((a) => ({ a }))).statistics_).toEqual([want]);
+    }
+  });
+
   it("breaks most_frequent ties by the smallest value, for numbers and strings", () => {
     const imp = new SimpleImputer({ strategy: "most_frequent" }).fit([
       { n: 5, s: "pear" }, { n: 2, s: "apple" }, { n: 5, s: "pear" }, { n: 2, s: "apple" }, { n: null, s: null },
