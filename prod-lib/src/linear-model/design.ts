@@ -254,3 +254,32 @@ export function rowScatter(
   if (outB) outB[0] += rb;
   if (diag && diag.outB) diag.outB[0] += hb;
 }
+
+/**
+ * Every `stride`-th row of a design (rows 0, stride, 2·stride, …), copied.
+ * @example takeEvery({ data: Float64Array.of(1, 2, 3, 4), rows: 4, cols: 1 }, 2).data // Float64Array [1, 3]
+ */
+export function takeEvery(X: Design, stride: number): Design {
+  const m = Math.ceil(X.rows / stride);
+  const p = X.cols;
+  if (isSparseDesign(X)) {
+    const { indptr, indices, values } = X;
+    let nnz = 0;
+    for (let i = 0; i < X.rows; i += stride) nnz += indptr[i + 1] - indptr[i];
+    const ip = new Int32Array(m + 1);
+    const ix = new Int32Array(nnz);
+    const vs = new Float64Array(nnz);
+    let k = 0;
+    for (let i = 0, r = 0; i < X.rows; i += stride, r++) {
+      for (let t = indptr[i]; t < indptr[i + 1]; t++, k++) {
+        ix[k] = indices[t];
+        vs[k] = values[t];
+      }
+      ip[r + 1] = k;
+    }
+    return { indptr: ip, indices: ix, values: vs, rows: m, cols: p };
+  }
+  const data = new Float64Array(m * p);
+  for (let i = 0, r = 0; i < X.rows; i += stride, r++) data.set(X.data.subarray(i * p, (i + 1) * p), r * p);
+  return { data, rows: m, cols: p };
+}

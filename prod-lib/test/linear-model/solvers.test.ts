@@ -92,6 +92,35 @@ describe("solveLogistic against scikit-learn (1e-4 relative / 1e-5 absolute)", (
     expect(tight.objective).toBeLessThanOrEqual(loose.objective);
   });
 
+  it("reaches the same optimum on a big problem, where newton-cg starts from a subsample's solution", () => {
+    // 100k rows (the warm-start threshold), 4 features, a seeded logistic label.
+    let a = 12345;
+    const rand = () => {
+      a = (Math.imul(a, 1103515245) + 12345) >>> 0;
+      return a / 4294967296;
+    };
+    const n = 100_000;
+    const data = new Float64Array(n * 4);
+    const y = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      let z = 0.3;
+      for (let j = 0; j < 4; j++) {
+        const v = rand() * 4 - 2;
+        data[i * 4 + j] = v;
+        z += v * [1.5, -0.7, 0.2, 0][j];
+      }
+      y[i] = rand() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+    }
+    const X = { data, rows: n, cols: 4 };
+    const base = { X, y, nClasses: 2, C: 0.01, fitIntercept: true, sampleWeight: null, maxIter: 500, tol: 1e-10 };
+    const newton = solveLogistic({ ...base, solver: "newton-cg" });
+    const lbfgsSol = solveLogistic({ ...base, solver: "lbfgs", tol: 1e-9 });
+    expect(newton.status).toBe("converged");
+    expectCoefs(newton.coef, Array.from(lbfgsSol.coef));
+    expectCoefs(newton.intercept, Array.from(lbfgsSol.intercept));
+    expect(Math.abs(newton.coef[0] - 1.5)).toBeLessThan(0.05);
+  });
+
   it("equals duplicated rows when a row has weight 2", () => {
     const rows = [[0.5], [1.5], [-1], [2], [-0.3]];
     const y = Int32Array.of(0, 1, 0, 1, 1);
