@@ -3,7 +3,7 @@
  * daily customer-feature snapshot computed from the orders (as a feature pipeline would), plus
  * churn labels for training. The same seed gives the same data on every machine.
  */
-import { type Table, tableFromArrays } from "apache-arrow";
+import { Float64, Int32, type Table, Table as ArrowTable, TimestampMicrosecond, Utf8, makeVector, vectorFromArray } from "apache-arrow";
 
 /** A small, fast, seeded PRNG (mulberry32): uniform floats in [0, 1). */
 export function mulberry32(seed: number): () => number {
@@ -18,6 +18,8 @@ export function mulberry32(seed: number): () => number {
 }
 
 const DAY = 86_400_000;
+/** Timestamps are microseconds in UTC, as in the warehouse and the lake. */
+const TS = new TimestampMicrosecond("UTC");
 export const YEAR_START = Date.UTC(2025, 0, 1);
 export const DAYS = 365;
 const REGIONS = ["emea", "amer", "apac"] as const;
@@ -134,30 +136,30 @@ export function generateDemoData(opts: { customers?: number; seed?: number } = {
   }
 
   return {
-    customers: tableFromArrays({
-      customer_id: custId,
-      region,
-      channel,
-      signup_ts: Float64Array.from(signup),
+    customers: new ArrowTable({
+      customer_id: makeVector(custId),
+      region: vectorFromArray(region, new Utf8()),
+      channel: vectorFromArray(channel, new Utf8()),
+      signup_ts: vectorFromArray(signup, TS),
     }),
-    orders: tableFromArrays({
-      order_id: Int32Array.from(oId),
-      customer_id: Int32Array.from(oCust),
-      order_ts: Float64Array.from(oTs),
-      amount: Float64Array.from(oAmount),
+    orders: new ArrowTable({
+      order_id: vectorFromArray(oId, new Int32()),
+      customer_id: vectorFromArray(oCust, new Int32()),
+      order_ts: vectorFromArray(oTs, TS),
+      amount: vectorFromArray(oAmount, new Float64()),
     }),
-    customerFeatures: tableFromArrays({
-      customer_id: fCust,
-      event_ts: Float64Array.from(fTs),
-      created_ts: Float64Array.from(fCreated),
-      orders_30d: fOrders,
-      avg_basket: fBasket,
-      segment: fSegment,
+    customerFeatures: new ArrowTable({
+      customer_id: makeVector(fCust),
+      event_ts: vectorFromArray(fTs, TS),
+      created_ts: vectorFromArray(fCreated, TS),
+      orders_30d: vectorFromArray(fOrders, new Int32()),
+      avg_basket: vectorFromArray(fBasket, new Float64()),
+      segment: vectorFromArray(fSegment, new Utf8()),
     }),
-    labels: tableFromArrays({
-      customer_id: Int32Array.from(lCust),
-      event_ts: Float64Array.from(lTs),
-      churned: Int32Array.from(lChurn),
+    labels: new ArrowTable({
+      customer_id: vectorFromArray(lCust, new Int32()),
+      event_ts: vectorFromArray(lTs, TS),
+      churned: vectorFromArray(lChurn, new Int32()),
     }),
   };
 }
