@@ -28,7 +28,13 @@ function num(v: ThriftValue | undefined): number | undefined {
  * Builds an in-memory Parquet file holding only `columns` (top-level names; all when undefined)
  * of the row groups `rowGroups` of the file at `path`.
  */
-export async function projectedParquetBuffer(path: string, footer: ParquetFooter, columns: readonly string[] | undefined, rowGroups: readonly number[]): Promise<Uint8Array> {
+export async function projectedParquetBuffer(
+  path: string,
+  footer: ParquetFooter,
+  columns: readonly string[] | undefined,
+  rowGroups: readonly number[],
+  scratch?: { buffer?: Uint8Array },
+): Promise<Uint8Array> {
   const keepTop = columns ? new Set(columns) : undefined;
   const keepLeaf = footer.leafTop.map((top) => !keepTop || keepTop.has(top));
   const rgList = footer.meta.get(4) as ThriftValue[];
@@ -41,7 +47,9 @@ export async function projectedParquetBuffer(path: string, footer: ParquetFooter
     });
   }
   const capacity = 4 + dataSize + footer.footerLength + 1024 + 8;
-  let out = new Uint8Array(capacity);
+  // A caller that consumes the result before the next call can lend a reusable buffer.
+  let out = scratch?.buffer && scratch.buffer.length >= capacity ? scratch.buffer : new Uint8Array(capacity);
+  if (scratch) scratch.buffer = out;
   out.set(MAGIC, 0);
   let cursor = 4;
 
@@ -119,6 +127,7 @@ export async function projectedParquetBuffer(path: string, footer: ParquetFooter
     const bigger = new Uint8Array(total);
     bigger.set(out.subarray(0, cursor));
     out = bigger;
+    if (scratch) scratch.buffer = out;
   }
   out.set(footerBytes, cursor);
   cursor += footerBytes.length;

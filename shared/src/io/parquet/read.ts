@@ -312,7 +312,10 @@ function constantBatches(plan: ParquetScanPlan, file: FileScan, rowGroups: numbe
   }
 }
 
-async function decodeRowGroups(plan: ParquetScanPlan, file: FileScan, rowGroups: number[], batchSize: number): Promise<arrow.RecordBatch[]> {
+/** A read buffer reused across the row groups of one scan (the engine copies it into WASM memory). */
+type Scratch = { buffer?: Uint8Array };
+
+async function decodeRowGroups(plan: ParquetScanPlan, file: FileScan, rowGroups: number[], batchSize: number, scratch: Scratch): Promise<arrow.RecordBatch[]> {
   const out: arrow.RecordBatch[] = [];
   if (plan.readColumns.length === 0) {
     constantBatches(plan, file, rowGroups, batchSize, out);
@@ -321,7 +324,7 @@ async function decodeRowGroups(plan: ParquetScanPlan, file: FileScan, rowGroups:
   const all = plan.readColumns.length === file.footer.columns.length;
   let decoded: arrow.RecordBatch[];
   try {
-    const bytes = await projectedParquetBuffer(file.path, file.footer, all ? undefined : plan.readColumns, rowGroups);
+    const bytes = await projectedParquetBuffer(file.path, file.footer, all ? undefined : plan.readColumns, rowGroups, scratch);
     decoded = await decodeParquet(bytes, batchSize);
   } catch (err) {
     throw engineError(file.path, err);
@@ -332,20 +335,27 @@ async function decodeRowGroups(plan: ParquetScanPlan, file: FileScan, rowGroups:
 
 /** Executes a plan, yielding batches file by file and row group by row group. */
 export async function* executeScan(plan: ParquetScanPlan, batchSize: number): AsyncGenerator<arrow.RecordBatch> {
+  const scratch: Scratch = {};
   for (const file of plan.files as FileScan[]) {
     for (const r of file.rowGroups) {
-      for (const b of await decodeRowGroups(plan, file, [r], batchSize)) yield b;
+      for (const b of await decodeRowGroups(plan, file, [r], batchSize, scratch)) yield b;
     }
   }
 }
 
-/** Executes a plan into one table, decoding each file's selected row groups in one engine call. */
+/**
+ * Executes a plan into one table. Row groups are decoded one at a time: WASM memory then only
+ * has to hold one row group (input and output), which keeps it small and reused — growing it
+ * for a whole file is what makes a first read slow.
+ */
 export async function executeScanToTable(plan: ParquetScanPlan, batchSize: number | undefined): Promise<arrow.Table> {
   const batches: arrow.RecordBatch[] = [];
+  const scratch: Scratch = {};
   for (const file of plan.files as FileScan[]) {
-    if (file.rowGroups.length === 0) continue;
-    const size = batchSize ?? Math.max(1, ...file.rowGroups.map((r) => file.footer.rowGroups[r].numRows));
-    batches.push(...(await decodeRowGroups(plan, file, file.rowGroups, size)));
+    for (const r of file.rowGroups) {
+      const size = batchSize ?? Math.max(1, file.footer.rowGroups[r].numRows);
+      batches.push(...(await decodeRowGroups(plan, file, [r], size, scratch)));
+    }
   }
   return batches.length ? new arrow.Table(plan.schema, batches) : new arrow.Table(plan.schema, []);
 }
