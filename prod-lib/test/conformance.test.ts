@@ -3,7 +3,7 @@
  * estimator class is missing from the list below.
  */
 import { describe, expect, it } from "vitest";
-import * as prod from "../src/index";
+import * as prod from "@trellis/prod";
 import {
   BaseClassifier,
   BaseEstimator,
@@ -19,9 +19,9 @@ import {
   Ridge,
   SimpleImputer,
   StandardScaler,
-} from "../src/index";
-import { CHECK_CATEGORICAL_COLUMNS, CHECK_NUMERIC_COLUMNS, describeEstimator } from "../src/testing";
-import type { EstimatorFactory, EstimatorTags } from "../src/testing";
+} from "@trellis/prod";
+import { CHECK_CATEGORICAL_COLUMNS, CHECK_NUMERIC_COLUMNS, describeEstimator } from "@trellis/prod/testing";
+import type { EstimatorFactory, EstimatorTags } from "@trellis/prod/testing";
 
 interface Entry {
   /** The exported class this entry covers. */
