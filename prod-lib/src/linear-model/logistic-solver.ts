@@ -90,8 +90,9 @@ class LogisticObjective {
     for (let i = 0; i < this.n; i++) wsum += sampleWeight ? sampleWeight[i] : 1;
     this.invW = 1 / wsum;
     this.l2 = l2 ?? (Number.isFinite(C) ? 1 / (C * wsum) : 0);
-    this.Z = new Float64Array(this.n * this.K);
-    this.R = new Float64Array(this.n * this.K);
+    // Binary problems run fused row passes and need no per-row score or residual buffers.
+    this.Z = new Float64Array(this.K > 1 ? this.n * this.K : 0);
+    this.R = new Float64Array(this.K > 1 ? this.n * this.K : 0);
     this.H = new Float64Array(this.n * this.K);
     this.zeroB = new Float64Array(this.K);
     this.diag = new Float64Array(this.K === 1 ? this.nParam : 0);
