@@ -131,6 +131,12 @@ function nowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
+/** CPU time of this process (all threads, GC included), in ms: stable when the machine is shared. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 /**
  * Runs the pipeline benchmarks and returns their figures.
  * @example const results = await benchPipeline({ predictRows: 1_000_000 });
@@ -147,23 +153,34 @@ export async function benchPipeline(options: { fitRows?: number; predictRows?: n
   const fitY = y.subarray(0, fitRows);
 
   const fitTimes: number[] = [];
+  const fitCpu: number[] = [];
   let model = benchPipelineModel(numeric, categorical);
   for (let r = 0; r < runs; r++) {
     model = benchPipelineModel(numeric, categorical);
+    const c0 = cpuMs();
     const t0 = nowMs();
     model.fit(fitTable, fitY);
     fitTimes.push(nowMs() - t0);
+    fitCpu.push(cpuMs() - c0);
   }
   const dims = model.getFeatureNamesOut().length;
-  results.push({ name: "pipeline: mixed fit (200k rows)", medianMs: median(fitTimes), runs, extra: { rows: fitRows, modelDimensions: dims } });
+  results.push({
+    name: "pipeline: mixed fit (200k rows)",
+    medianMs: median(fitTimes),
+    runs,
+    extra: { rows: fitRows, modelDimensions: dims, cpuMedianMs: Math.round(median(fitCpu)), maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) },
+  });
 
   const heapBefore = process.memoryUsage();
   const predictTimes: number[] = [];
+  const predictCpu: number[] = [];
   let positives = 0;
   for (let r = 0; r < runs; r++) {
+    const c0 = cpuMs();
     const t0 = nowMs();
     const proba = model.predictProba(table);
     predictTimes.push(nowMs() - t0);
+    predictCpu.push(cpuMs() - c0);
     positives = 0;
     for (let i = 0; i < proba.rows; i++) if (proba.data[2 * i + 1] > 0.5) positives++;
   }
@@ -174,6 +191,7 @@ export async function benchPipeline(options: { fitRows?: number; predictRows?: n
     runs,
     extra: {
       rows: predictRows,
+      cpuMedianMs: Math.round(median(predictCpu)),
       // maxRSS is the process-wide peak (input table, fit and predict included).
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
       rssAfterMB: Math.round(after.rss / 2 ** 20),
