@@ -2,7 +2,7 @@
  * The estimator conformance suite, like scikit-learn's `check_estimator`: a list of checks that
  * every estimator of the library (and any user estimator built on `BaseEstimator`) must pass.
  */
-import { TrellisError } from "@trellis/shared";
+import { InvalidArgumentError, TrellisError } from "@trellis/shared";
 import { BaseEstimator, clone } from "../base/estimator";
 import type { EstimatorJSON } from "../base/estimator";
 import { arrowTableFromColumns } from "../base/frame";
@@ -878,7 +878,7 @@ export function checkTitle(name: CheckName): string {
 function contextOf(factory: EstimatorFactory, tags: EstimatorTags = {}): Context {
   const probe = factory() as unknown as AnyEstimator;
   if (!isEstimatorLike(probe)) {
-    throw new TypeError(`checkEstimator: the factory must return an estimator (with fit and getParams), got ${typeof probe}`);
+    throw new InvalidArgumentError(`checkEstimator: the factory must return a new estimator (with fit and getParams), got ${probe === null ? "null" : typeof probe}; pass () => new MyEstimator().`);
   }
   const input = tags.input ?? "numeric";
   return {
@@ -895,9 +895,9 @@ function contextOf(factory: EstimatorFactory, tags: EstimatorTags = {}): Context
  * @example runCheck("json_roundtrip", () => new StandardScaler()).passed // true
  */
 export function runCheck(name: CheckName, factory: EstimatorFactory, tags: EstimatorTags = {}): CheckResult {
-  const check = CHECKS[name];
+  const check = Object.prototype.hasOwnProperty.call(CHECKS, name) ? CHECKS[name] : undefined;
   if (!check) {
-    throw new TypeError(`runCheck: unknown check ${JSON.stringify(name)}; known checks: ${CHECK_NAMES.join(", ")}`);
+    throw new InvalidArgumentError(`runCheck: unknown check ${JSON.stringify(name)}; known checks: ${CHECK_NAMES.join(", ")}.`);
   }
   const ctx = contextOf(factory, tags);
   try {

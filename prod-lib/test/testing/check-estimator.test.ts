@@ -175,6 +175,11 @@ describe("checkEstimator", () => {
     expect(e.message).toMatch(/^MutatingScaler failed \d+ of 17 conformance check\(s\):\n {2}- /);
   });
 
+  it("refuses an unknown check name and a factory that returns no estimator", () => {
+    expect(() => runCheck("constructor" as CheckName, () => new MaxScaler())).toThrow('runCheck: unknown check "constructor"; known checks: constructor_stores_params');
+    expect(() => checkEstimator(() => null as never)).toThrow("checkEstimator: the factory must return a new estimator (with fit and getParams), got null");
+  });
+
   it("runs the library's own classifier and transformer cleanly", () => {
     expect(checkEstimator(() => new LogisticRegression()).every((r) => r.passed)).toBe(true);
     expect(checkEstimator(() => new StandardScaler(), { tags: { allowMissing: true }, only: ["json_roundtrip", "not_fitted_error"] })).toHaveLength(2);
