@@ -203,7 +203,7 @@ function latestPerKey(view: AnyFeatureView, rows: arrow.Table, from: number, to:
   columns[ONLINE_EVENT_TS] = conformColumn(gatherColumn(flattenColumn(rows.getChild(s.timestamp) as arrow.Vector), idx), tsField);
   columns[ONLINE_CREATED_TS] = s.createdTimestamp
     ? conformColumn(gatherColumn(flattenColumn(rows.getChild(s.createdTimestamp) as arrow.Vector), idx), tsField)
-    : (arrow.makeVector(arrow.makeData({ type: tsField.type, length: n, nullCount: n } as never)) as arrow.Vector);
+    : (arrow.vectorFromArray(new Array<null>(n).fill(null), tsField.type as arrow.TimestampMicrosecond) as arrow.Vector);
   const keyLabel = (row: number) => view.entity.joinKeys.map((k) => `${k}=${String(columns[k].get(row))}`).join(",");
   const feats = checkAndConform(
     view,

@@ -297,7 +297,7 @@ export class FeatureStore<V extends AnyFeatureView = AnyFeatureView> {
         const field = view.featureFields.find((f) => f.name === feature)!;
         const vector = source
           ? gatherColumn(flattenColumn(source.getChild(feature) as arrow.Vector), idx)
-          : arrow.makeVector(arrow.makeData({ type: field.type, length: entity.numRows, nullCount: entity.numRows } as never)) as arrow.Vector;
+          : (arrow.vectorFromArray(new Array<null>(entity.numRows).fill(null), field.type as never) as arrow.Vector);
         return { feature, vector };
       });
       const matched = new Uint8Array(idx.length);
