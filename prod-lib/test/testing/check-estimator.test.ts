@@ -116,7 +116,24 @@ class NanTolerantScaler extends MaxScaler {
   }
 }
 
-for (const cls of [MaxScaler, MutatingScaler, ParamWritingScaler, BatchCentering, ForgetfulScaler, NanTolerantScaler]) registerEstimator(cls);
+/** Exposes a learned attribute that reads undefined instead of throwing before fit. */
+class LeakyScaler extends MaxScaler {
+  get leak_(): Float64Array | undefined {
+    return (this.state as { max: Float64Array } | null)?.max;
+  }
+}
+
+/** Validates its options in the constructor, which scikit-learn's contract forbids. */
+class EagerScaler extends MaxScaler {
+  constructor(options: { factor?: number } = {}) {
+    if (options.factor !== undefined && typeof options.factor !== "number") throw new RangeError("factor must be a number");
+    super(options);
+  }
+}
+
+for (const cls of [MaxScaler, MutatingScaler, ParamWritingScaler, BatchCentering, ForgetfulScaler, NanTolerantScaler, LeakyScaler, EagerScaler]) {
+  registerEstimator(cls, cls.name);
+}
 
 function failedChecks(factory: () => MaxScaler): CheckName[] {
   return checkEstimator(factory, { throwOnFailure: false })
@@ -160,6 +177,18 @@ describe("checkEstimator", () => {
     expect(r.passed).toBe(false);
     expect(r.message).toBe("fit accepted a missing value in num2; refuse it or declare allowMissing");
     expect(runCheck("missing_values", () => new NanTolerantScaler(), { allowMissing: true }).passed).toBe(true);
+  });
+
+  it("catches a learned attribute readable before fit", () => {
+    const r = runCheck("not_fitted_error", () => new LeakyScaler());
+    expect(r.passed).toBe(false);
+    expect(r.message).toBe("leak_ did not throw before fit");
+  });
+
+  it("catches a constructor that validates its options", () => {
+    const r = runCheck("constructor_stores_params", () => new EagerScaler());
+    expect(r.passed).toBe(false);
+    expect(r.message).toBe("the constructor validated option factor (RangeError: factor must be a number); validate in fit instead");
   });
 
   it("throws one EstimatorCheckError listing every failure", () => {
