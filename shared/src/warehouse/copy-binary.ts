@@ -197,6 +197,17 @@ export class CopyBinaryDecoder {
     return pos;
   }
 
+  /**
+   * Prepares for another binary COPY stream whose rows continue the current batch (a read done as
+   * several COPY statements). The previous stream must have ended with its end marker.
+   */
+  nextStream(): void {
+    if (!this.finished) throw new DataIoError(`binary COPY stream ended after row ${this.rows} without its end marker.`, { row: this.rows });
+    this.finished = false;
+    this.headerDone = false;
+    this.pending = EMPTY;
+  }
+
   /** Returns the last, partial batch (or null when no row is left) and checks the stream was whole. */
   end(): arrow.RecordBatch | null {
     if (!this.finished) {

@@ -195,7 +195,7 @@ class SessionWarehouse implements Warehouse {
     const session = this.session;
 
     if (session.backend === "embedded" && bounded) {
-      return { schema, batches: cursorBatches(session, spec, fields, batchSize) };
+      return { schema, batches: liteChunkedBatches(session, spec, raw, fields, batchSize) };
     }
     // COPY takes no parameters: a parameterised read first lands in a temporary table (values stay
     // bound parameters; the SQL text never contains them).
@@ -431,23 +431,55 @@ async function* decodeCopy(
   if (last) yield last;
 }
 
-async function* cursorBatches(
+/**
+ * PGlite has no incremental COPY TO: a bounded stream first materialises the result in a temporary
+ * table (on PGlite's own storage, not in JS memory; also a consistent snapshot), then reads it by
+ * binary COPY in ranges of heap pages (TID range scans), each range sized to about one batch.
+ * Text-protocol reads (a cursor) are ten times slower on PGlite.
+ */
+async function* liteChunkedBatches(
   session: Session,
   spec: { sql: string; params: unknown[] },
+  raw: readonly RawField[],
   fields: readonly { name: string; kind: Kind }[],
   batchSize: number,
 ): AsyncGenerator<arrow.RecordBatch> {
-  const cursor = `trellis_cur_${randomBytes(6).toString("hex")}`;
-  await session.query(`DECLARE ${cursor} NO SCROLL CURSOR WITH HOLD FOR ${spec.sql}`, spec.params);
+  if (raw.length === 0) return;
+  const tmp = `trellis_stream_${randomBytes(6).toString("hex")}`;
+  const aliases = raw.map((_, i) => `c${i + 1}`);
+  const types = await session.query(
+    "SELECT pg_catalog.format_type(t.oid, NULL) FROM unnest($1::oid[]) WITH ORDINALITY AS t(oid, n) ORDER BY t.n",
+    [`{${raw.map((f) => f.oid).join(",")}}`],
+  );
+  await session.query(`CREATE TEMPORARY TABLE ${tmp} (${aliases.map((a, i) => `${a} ${String(types.rows[i][0])}`).join(", ")})`);
   try {
-    for (;;) {
-      const res = await session.query(`FETCH FORWARD ${batchSize} FROM ${cursor}`);
-      if (res.rows.length === 0) break;
-      yield batchFromTextRows(fields, res.rows);
-      if (res.rows.length < batchSize) break;
+    await session.query(`INSERT INTO ${tmp} SELECT * FROM (${spec.sql}) AS trellis_q`, spec.params);
+    const size = await session.query(`SELECT (pg_catalog.pg_relation_size('${tmp}') / current_setting('block_size')::int8)::int8`);
+    const pages = Number(size.rows[0][0]);
+    const select = raw.map((f, i) => (kindOfOid(f.oid) === undefined ? `${aliases[i]}::text` : aliases[i])).join(", ");
+    const decoder = new CopyBinaryDecoder(fields, batchSize);
+    let step = 16;
+    let rowsSeen = 0;
+    for (let start = 0; start < pages; start += step) {
+      if (start > 0) {
+        decoder.nextStream();
+        // Size the next range from the rows per page seen so far: about one batch per COPY.
+        step = Math.max(1, Math.ceil(batchSize / Math.max(1, rowsSeen / start)));
+      }
+      const end = start + step;
+      const chunks = session.copyOut(`SELECT ${select} FROM ${tmp} WHERE ctid >= '(${start},0)'::tid AND ctid < '(${end},0)'::tid`);
+      for await (const chunk of chunks) {
+        for (const b of decoder.push(chunk)) yield b;
+      }
+      rowsSeen = decoder.rows;
+      if (end >= pages) break;
+    }
+    if (pages > 0) {
+      const last = decoder.end();
+      if (last) yield last;
     }
   } finally {
-    await session.query(`CLOSE ${cursor}`).catch(() => undefined);
+    await session.query(`DROP TABLE IF EXISTS ${tmp}`).catch(() => undefined);
   }
 }
 

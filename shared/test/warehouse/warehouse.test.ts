@@ -88,6 +88,19 @@ describe.each(targets)("Warehouse on $name", (target) => {
     expect(fromSql).toEqual([4, 4, 2]);
   });
 
+  it("keeps the order of an ordered query across many batches", async () => {
+    const ids: bigint[] = [];
+    const sizes = new Set<number>();
+    for await (const b of wh.stream("SELECT g::int8 AS id, md5(g::text) AS h FROM generate_series(1, 20000) g ORDER BY g DESC", { batchSize: 700 })) {
+      sizes.add(b.numRows);
+      ids.push(...(b.getChild("id")!.toArray() as BigInt64Array));
+    }
+    expect(ids.length).toBe(20000);
+    expect(ids[0]).toBe(20000n);
+    expect(ids.every((v, i) => v === BigInt(20000 - i))).toBe(true);
+    expect([...sizes].sort((a, b) => a - b)).toEqual([20000 % 700, 700]);
+  });
+
   it("streams a filtered table read with bound values", async () => {
     const table = uniqueName("sf");
     await wh.load(sample(100), table);
