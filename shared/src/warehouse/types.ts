@@ -1,6 +1,3 @@
-import * as arrow from "apache-arrow";
-import { InvalidArgumentError } from "../errors";
-
 /**
  * PostgreSQL ⇄ Arrow type mapping used by every {@link Warehouse} read and load.
  *
@@ -31,6 +28,8 @@ import { InvalidArgumentError } from "../errors";
  * `Null` → `text`.
  * @packageDocumentation
  */
+import * as arrow from "apache-arrow";
+import { InvalidArgumentError } from "../errors";
 
 /** Type OIDs of the PostgreSQL built-in types Trellis reads natively. */
 export const PG_OID = {
