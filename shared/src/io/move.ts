@@ -30,9 +30,9 @@ import type { ZodShapeInput } from "../frame/schema";
 import { describe as describeValue } from "../frame/table";
 import { Warehouse, type LoadMode } from "../warehouse/warehouse";
 import { readArrowBatches, writeArrow, type ArrowIpcFormat } from "./arrow-ipc";
-import { projectBatch, readCsvBatches, writeCsv } from "./csv";
+import { emptyTable, projectBatch, readCsvBatches, writeCsv } from "./csv";
 import { readJsonBatches, writeJson, type JsonFormat } from "./json";
-import { readParquetBatches, writeParquet, type ParquetCompression } from "./parquet";
+import { parquetSchema, readParquetBatches, writeParquet, type ParquetCompression } from "./parquet";
 import type { Progress } from "./progress";
 
 /** A warehouse given by URL or as an open {@link Warehouse} (which `move` leaves open). */
@@ -184,7 +184,10 @@ async function* selectAndFilter(
   filter: Filter,
 ): AsyncGenerator<arrow.RecordBatch> {
   let schema: arrow.Schema | undefined;
+  let first: arrow.RecordBatch | undefined;
+  let yielded = false;
   for await (const batch of source) {
+    first ??= batch;
     const available = batch.schema.fields.map((f) => f.name);
     if (!schema) {
       if (filter.length) validateFilter(filter, available);
@@ -199,14 +202,16 @@ async function* selectAndFilter(
       } else schema = batch.schema;
     }
     const parts = filter.length ? filterTable(new arrow.Table([batch]), filter).batches : [batch];
-    let any = false;
     for (const b of parts) {
       if (!b.numRows) continue;
-      any = true;
+      yielded = true;
       yield columns ? projectBatch(b, schema, columns) : b;
     }
-    // Keep the schema flowing even when a batch is filtered out entirely.
-    if (!any && batch.numRows === 0) yield columns ? projectBatch(batch, schema, columns) : batch;
+  }
+  // No row survived: one empty batch still carries the schema to the destination.
+  if (!yielded && first && schema) {
+    const empty = first.slice(0, 0);
+    yield columns ? projectBatch(empty, schema, columns) : empty;
   }
 }
 
@@ -281,7 +286,11 @@ export async function move(from: MoveEndpoint, to: MoveEndpoint, options: MoveOp
     switch (src.kind) {
       case "warehouse": {
         const wh = await open(src.warehouse);
-        source = wh.stream({ table: src.table, columns: options.columns, filter: filter.length ? filter : undefined }, { batchSize });
+        const table = src.table;
+        source = orEmpty(
+          wh.stream({ table, columns: options.columns, filter: filter.length ? filter : undefined }, { batchSize }),
+          async () => project(await wh.tableSchema(table), options.columns),
+        );
         break;
       }
       case "query": {
@@ -289,13 +298,22 @@ export async function move(from: MoveEndpoint, to: MoveEndpoint, options: MoveOp
         const raw: AsyncIterable<arrow.RecordBatch> = src.params && src.params.length
           ? tableBatches(await wh.query(src.query, src.params))
           : wh.stream(src.query, { batchSize });
-        source = selectAndFilter(raw, options.columns, filter);
+        const sql = src.query.replace(/[\s;]+$/, "");
+        source = orEmpty(selectAndFilter(raw, options.columns, filter), async () =>
+          // The user's own query, wrapped only to learn its columns when it returned no batch at all.
+          project((await wh.query(`SELECT * FROM (${sql}) AS trellis_q LIMIT 0`, src.params)).schema, options.columns),
+        );
         break;
       }
-      case "parquet":
+      case "parquet": {
         await assertExists(src.path);
-        source = readParquetBatches(src.path, { columns: options.columns, filter: filter.length ? filter : undefined, batchSize });
+        const path = src.path;
+        source = orEmpty(
+          readParquetBatches(path, { columns: options.columns, filter: filter.length ? filter : undefined, batchSize }),
+          async () => project(await parquetSchema(path), options.columns),
+        );
         break;
+      }
       case "csv":
         source = readCsvBatches(src.path, { columns: options.columns, filter, batchSize, schema: options.schema, delimiter: src.delimiter });
         break;
@@ -328,7 +346,7 @@ export async function move(from: MoveEndpoint, to: MoveEndpoint, options: MoveOp
         break;
       }
       case "parquet":
-        written = (await writeParquet(counted, dst.path, { partitionBy, compression: options.compression })).rows;
+        written = (await writeParquet(await nonEmptyStream(counted), dst.path, { partitionBy, compression: options.compression })).rows;
         break;
       case "csv":
         written = (await writeCsv(counted, dst.path, { delimiter: dst.delimiter })).rows;
@@ -386,4 +404,41 @@ async function* rebatch(source: AsyncIterable<arrow.RecordBatch>, size: number |
     }
     for (let i = 0; i < b.numRows; i += size) yield b.slice(i, Math.min(b.numRows, i + size));
   }
+}
+
+/**
+ * The stream itself when it has a row, else an empty table with its schema: the Parquet writer
+ * writes a zero-row file from a table but cannot from a stream of empty batches.
+ */
+async function nonEmptyStream(source: AsyncIterable<arrow.RecordBatch>): Promise<arrow.Table | AsyncIterable<arrow.RecordBatch>> {
+  const it = source[Symbol.asyncIterator]();
+  let empty: arrow.RecordBatch | undefined;
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return empty ? new arrow.Table(empty.schema, [empty]) : source;
+    if (r.value.numRows > 0) {
+      const head = r.value;
+      return (async function* () {
+        yield head;
+        for (let n = await it.next(); !n.done; n = await it.next()) yield n.value;
+      })();
+    }
+    empty ??= r.value;
+  }
+}
+
+/** The source's batches, or one empty batch of `schema()` when the source yields none at all. */
+async function* orEmpty(source: AsyncIterable<arrow.RecordBatch>, schema: () => Promise<arrow.Schema>): AsyncGenerator<arrow.RecordBatch> {
+  let any = false;
+  for await (const b of source) {
+    any = true;
+    yield b;
+  }
+  if (!any) yield emptyTable(await schema()).batches[0];
+}
+
+/** The schema restricted to `columns`, in that order (all when undefined). */
+function project(schema: arrow.Schema, columns: string[] | undefined): arrow.Schema {
+  if (!columns) return schema;
+  return new arrow.Schema(columns.map((c) => schema.fields.find((f) => f.name === c) ?? new arrow.Field(c, new arrow.Utf8(), true)));
 }

@@ -147,6 +147,19 @@ describe("move with Parquet", { timeout: 30_000 }, () => {
     expect(sortRows(rowsOf((await readCsv(back)).table))).toEqual(sortRows(gold.map((x) => ({ customer_id: x.customer_id, segment: x.segment }))));
   });
 
+  it("writes an empty result with its columns when no row matches", async () => {
+    const none: [string, "<", number][] = [["customer_id", "<", -1]];
+    expect((await move(FEATURES_CSV, join(dir, "none.parquet"), { filter: none })).rows).toBe(0);
+    const pq = await readParquet(join(dir, "none.parquet"));
+    expect(pq.numRows).toBe(0);
+    expect(pq.schema.fields.map((f) => f.name)).toEqual(["customer_id", "event_ts", "created_ts", "orders_30d", "avg_basket", "segment"]);
+    expect((await move(join(dir, "none.parquet"), join(dir, "none.csv"), { columns: ["segment", "customer_id"] })).rows).toBe(0);
+    expect(readFileSync(join(dir, "none.csv"), "utf8")).toBe("segment,customer_id\n");
+    await move(FEATURES_CSV, join(dir, "some.parquet"));
+    await move(join(dir, "some.parquet"), join(dir, "none2.csv"), { filter: none, columns: ["avg_basket"] });
+    expect(readFileSync(join(dir, "none2.csv"), "utf8")).toBe("avg_basket\n");
+  });
+
   it("leaves no Parquet file when the source fails midway", async () => {
     const src = join(dir, "bad-pq.csv");
     writeFileSync(src, "a\n1\n2\nx\n");
@@ -209,6 +222,17 @@ describe.each(targets)("move with the warehouse on $name", { timeout: 60_000 }, 
     expect(r.rows).toBe(1);
     expect(rowsOf((await readJson(out)).table)).toEqual([{ [col]: "a'; DROP TABLE " + sentinel + "; --", v: 1 }]);
     expect(await wh.tableExists(sentinel)).toBe(true);
+  });
+
+  it("moves an empty table or query result with its columns", async () => {
+    const wh = await target.open();
+    const table = uniqueName("move_empty");
+    await move(FEATURES_CSV, { warehouse: wh, table }, { filter: [["customer_id", "<", -1]] });
+    expect(await wh.tableExists(table)).toBe(true);
+    await move({ warehouse: wh, table }, join(dir, `${target.name}-empty.csv`), { columns: ["segment", "avg_basket"] });
+    expect(readFileSync(join(dir, `${target.name}-empty.csv`), "utf8")).toBe("segment,avg_basket\n");
+    await move({ warehouse: wh, query: `SELECT customer_id FROM "${table}";` }, join(dir, `${target.name}-emptyq.csv`));
+    expect(readFileSync(join(dir, `${target.name}-emptyq.csv`), "utf8")).toBe("customer_id\n");
   });
 
   it("leaves no table behind when the source fails midway", async () => {
