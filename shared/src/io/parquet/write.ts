@@ -74,7 +74,13 @@ function resolveOptions(opts: WriteParquetOptions): Resolved {
   return { compression, rowGroupSize, partitionBy };
 }
 
-async function writerProperties(o: Resolved, keyValue?: Map<string, string>) {
+/**
+ * Writer settings. Dictionary encoding is enabled for string and binary columns only: on numeric
+ * and temporal columns arrow-rs (in WASM) spends ~8x longer hashing values, measured on the 1M-row
+ * benchmark (25 s vs 2.4 s), for little gain on high-cardinality numbers. Statistics are kept per
+ * column chunk (what row-group pruning uses).
+ */
+async function writerProperties(o: Resolved, schema: arrow.Schema, keyValue?: Map<string, string>) {
   const pw = await parquetWasm();
   const codec = {
     uncompressed: pw.Compression.UNCOMPRESSED,
@@ -84,7 +90,16 @@ async function writerProperties(o: Resolved, keyValue?: Map<string, string>) {
     brotli: pw.Compression.BROTLI,
     lz4: pw.Compression.LZ4_RAW,
   }[o.compression];
-  let b = new pw.WriterPropertiesBuilder().setCompression(codec).setMaxRowGroupSize(o.rowGroupSize).setCreatedBy("trellis (parquet-wasm)");
+  let b = new pw.WriterPropertiesBuilder()
+    .setCompression(codec)
+    .setMaxRowGroupSize(o.rowGroupSize)
+    .setStatisticsEnabled(pw.EnabledStatistics.Chunk)
+    .setCreatedBy("trellis (parquet-wasm)");
+  for (const f of schema.fields) {
+    const t = f.type.typeId;
+    const stringy = t === arrow.Type.Utf8 || t === arrow.Type.LargeUtf8 || t === arrow.Type.Binary || t === arrow.Type.LargeBinary || t === arrow.Type.Dictionary;
+    if (!stringy && (f.type.children?.length ?? 0) === 0) b = b.setColumnDictionaryEnabled(f.name, false);
+  }
   if (keyValue) b = b.setKeyValueMetadata(keyValue);
   return b.build();
 }
@@ -208,7 +223,7 @@ async function writeTableFile(table: arrow.Table, file: string, o: Resolved, pat
   checkSchema(table.schema, path);
   const pw = await parquetWasm();
   const wasmTable = await arrowToWasmTable(table);
-  const bytes = pw.writeParquet(wasmTable, await writerProperties(o));
+  const bytes = pw.writeParquet(wasmTable, await writerProperties(o, table.schema));
   await writeFile(file, bytes);
   return table.numRows;
 }
@@ -255,7 +270,7 @@ class StreamingFileWriter {
       { highWaterMark: 0 },
     );
     await mkdir(dirname(file), { recursive: true });
-    const props = await writerProperties(o, keyValue);
+    const props = await writerProperties(o, schema, keyValue);
     // transformParquetStream waits for the first batch (to learn the schema) before it resolves,
     // so it must not be awaited before batches are written.
     w.done = pw
