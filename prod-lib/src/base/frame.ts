@@ -538,7 +538,10 @@ export function nRows(X: XInput): number {
   return 0;
 }
 
-/** Builds an Arrow table from Float64 columns and nullable string columns. */
+/**
+ * Builds an Arrow table from Float64 columns and nullable string columns.
+ * @example arrowTableFromColumns({ a: Float64Array.of(1), s: ["x"] }).numRows // 1
+ */
 export function arrowTableFromColumns(cols: Record<string, (string | null)[] | Float64Array>): Table {
   const vectors: Record<string, Vector<DataType>> = {};
   for (const [name, c] of Object.entries(cols)) {

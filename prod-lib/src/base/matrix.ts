@@ -1,7 +1,10 @@
 import { Float64, Table, makeData, makeVector, type Vector, type DataType } from "apache-arrow";
 import { InvalidArgumentError } from "@trellis/shared";
 
-/** Default column names for unnamed data, as scikit-learn names generated features: `x0`, `x1`, … */
+/**
+ * Default column names for unnamed data, as scikit-learn names generated features: `x0`, `x1`, …
+ * @example defaultColumnNames(2) // ["x0", "x1"]
+ */
 export function defaultColumnNames(n: number): string[] {
   const out = new Array<string>(n);
   for (let j = 0; j < n; j++) out[j] = `x${j}`;
@@ -284,7 +287,11 @@ export class SparseMatrix {
   }
 }
 
-/** Reads a numeric Arrow vector into a Float64Array with nulls as NaN; throws naming the column otherwise. */
+/**
+ * Reads a numeric Arrow vector into a new Float64Array with nulls as NaN; throws naming the
+ * column for non-numeric types.
+ * @example numericVectorToFloat64(vectorFromArray([1, null]), "a", "Matrix.fromArrow") // Float64Array [1, NaN]
+ */
 export function numericVectorToFloat64(vec: Vector<DataType>, name: string, owner: string): Float64Array {
   const n = vec.length;
   const out = new Float64Array(n);

@@ -61,6 +61,10 @@ interface ColumnTransformerState {
  * naming outputs `name__feature` like scikit-learn. When a part is sparse (one-hot) and the
  * overall density is below `sparseThreshold`, the result stays a SparseMatrix (CSR).
  *
+ * Unlike scikit-learn, `featureNamesIn_` lists only the columns the transformers use (all
+ * columns with `remainder: "passthrough"`), so a label or id column present at fit is not
+ * required at predict time.
+ *
  * @example
  * const ct = new ColumnTransformer({
  *   transformers: [
@@ -449,7 +453,10 @@ export function makeColumnTransformer(
   return new ColumnTransformer({ transformers: entries.map(([t, c], k) => [names[k], t, c]) });
 }
 
-/** scikit-learn's `_name_estimators`: repeated names get `-1`, `-2`, … suffixes. */
+/**
+ * scikit-learn's `_name_estimators`: repeated names get `-1`, `-2`, … suffixes.
+ * @example uniqueNames(["a", "b", "a"]) // ["a-1", "b", "a-2"]
+ */
 export function uniqueNames(base: string[]): string[] {
   const counts = new Map<string, number>();
   for (const b of base) counts.set(b, (counts.get(b) ?? 0) + 1);

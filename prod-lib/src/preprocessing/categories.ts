@@ -37,7 +37,7 @@ export function uniqueCategories(col: FrameColumn): { values: Category[]; hasMis
 /**
  * Maps each value of a column to the index of its category in `cats`; missing values get
  * `missingIndex`, unknown values -1. Categorical columns are translated once per level.
- * @example categoryIndices(col, ["a", "b"], -2)
+ * @example categoryIndices(col, lookupOf(["a", "b"]), -2)
  */
 export function categoryIndices(col: FrameColumn, lookup: Map<Category, number>, missingIndex: number): Int32Array {
   if (col.kind === "category") {
@@ -62,7 +62,8 @@ export function categoryIndices(col: FrameColumn, lookup: Map<Category, number>,
 
 /**
  * Checks user-given `categories` against the fit columns: one array per column, values of the
- * column's type, sorted and unique as scikit-learn requires for numeric categories.
+ * column's type, unique.
+ * @example checkGivenCategories("OneHotEncoder", [["a", "b"]], ["plan"], ["category"]) // [["a", "b"]]
  */
 export function checkGivenCategories(
   owner: string,
@@ -91,12 +92,18 @@ export function checkGivenCategories(
   });
 }
 
-/** Builds the value → index lookup of a category list. */
+/**
+ * Builds the value → index lookup of a category list.
+ * @example lookupOf(["a", "b"]).get("b") // 1
+ */
 export function lookupOf(cats: readonly Category[]): Map<Category, number> {
   return new Map(cats.map((c, k) => [c, k]));
 }
 
-/** Throws the "unknown category" error of an encoder. */
+/**
+ * Throws the "unknown category" error of an encoder (a ValidationError naming column and value).
+ * @example unknownCategoryError("OneHotEncoder", "plan", "gold", 3, 'Set handleUnknown: "ignore".')
+ */
 export function unknownCategoryError(owner: string, column: string, value: unknown, row: number, fix: string): never {
   throw new ValidationError(
     `${owner} input`,
@@ -105,7 +112,10 @@ export function unknownCategoryError(owner: string, column: string, value: unkno
   );
 }
 
-/** The value of row `i` of a column, for error messages. */
+/**
+ * The value of row `i` of a column, for error messages.
+ * @example valueAt({ kind: "category", codes: Int32Array.of(0), levels: ["x"] }, 0) // "x"
+ */
 export function valueAt(col: FrameColumn, i: number): unknown {
   if (col.kind === "category") return col.codes[i] < 0 ? null : col.levels[col.codes[i]];
   return col.values[i];
