@@ -219,6 +219,7 @@ export function rowsOf<T = Record<string, unknown>>(table: arrow.Table, options:
     const vector = table.getChildAt(c);
     if (!vector) continue;
     const name = field.name;
+    if (fillPrimitive(rows, name, vector, int64)) continue;
     const convert = converterFor(field.type, int64, name);
     let r = 0;
     if (convert === null) {
@@ -234,6 +235,48 @@ export function rowsOf<T = Record<string, unknown>>(table: arrow.Table, options:
 }
 
 type Converter = ((v: unknown, row: number) => unknown) | null;
+
+/**
+ * Fills one column of `rows` straight from the typed arrays of numeric, Int64 and timestamp
+ * columns (no per-value visitor dispatch). Returns false for other types.
+ */
+function fillPrimitive(rows: Record<string, unknown>[], name: string, vector: arrow.Vector, int64: "number" | "bigint"): boolean {
+  const type = vector.type as arrow.DataType;
+  const isNum = (arrow.DataType.isFloat(type) && type.precision !== arrow.Precision.HALF) || (arrow.DataType.isInt(type) && type.bitWidth < 64);
+  const isBig = arrow.DataType.isInt(type) && type.bitWidth === 64;
+  const isTs = arrow.DataType.isTimestamp(type);
+  if (!isNum && !isBig && !isTs) return false;
+  const perMs = isTs ? [0.001, 1, 1000, 1_000_000][(type as arrow.Timestamp).unit] : 1;
+  let r = 0;
+  for (const data of vector.data) {
+    const n = data.length;
+    const values = data.values as unknown as ArrayLike<number | bigint>;
+    const bitmap = data.nullCount > 0 ? data.nullBitmap : undefined;
+    const off = data.offset;
+    for (let i = 0; i < n; i++, r++) {
+      if (bitmap && !((bitmap[(off + i) >> 3] >> ((off + i) & 7)) & 1)) {
+        rows[r][name] = null;
+        continue;
+      }
+      const v = values[i];
+      if (isNum) rows[r][name] = v;
+      else if (isBig) {
+        if (int64 === "bigint") rows[r][name] = v;
+        else {
+          const x = v as bigint;
+          if (x > MAX_SAFE || x < MIN_SAFE) {
+            throw new DataIoError(
+              `rowsOf: column ${JSON.stringify(name)} row ${r} holds ${x}, beyond the safe integer range ±(2^53 - 1) of JS numbers; pass { int64: "bigint" } to read exact bigints.`,
+              { row: r },
+            );
+          }
+          rows[r][name] = Number(x);
+        }
+      } else rows[r][name] = new Date(Math.floor(Number(v) / perMs));
+    }
+  }
+  return true;
+}
 
 function converterFor(type: arrow.DataType, int64: "number" | "bigint", column: string): Converter {
   if (arrow.DataType.isInt(type) && type.bitWidth === 64) {

@@ -950,7 +950,15 @@ export async function inferCsvSchema(path: string, options: Omit<ReadCsvOptions,
   const n = names ?? o.names ?? [];
   const g = guess ?? new TypeGuesser(n.length);
   const schema = g.schema(n);
-  const selected = o.columns ? new arrow.Schema(o.columns.map((c) => schema.fields.find((f) => f.name === c) ?? new arrow.Field(c, new arrow.Utf8(), true))) : schema;
+  if (o.columns) {
+    const unknown = o.columns.filter((c) => !n.includes(c));
+    if (unknown.length) {
+      throw new InvalidArgumentError(
+        `inferCsvSchema: unknown column(s) ${unknown.map((c) => JSON.stringify(c)).join(", ")} in option columns; available columns: ${n.join(", ")}.`,
+      );
+    }
+  }
+  const selected = o.columns ? new arrow.Schema(o.columns.map((c) => schema.fields.find((f) => f.name === c)!)) : schema;
   return inferenceOf(selected, g.rows);
 }
 

@@ -263,7 +263,7 @@ type ValueConverter = (v: unknown) => unknown;
 const SPECIAL: Record<string, number> = { NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity };
 
 function valueConverter(type: arrow.DataType, label: string, column: string): ValueConverter {
-  if (arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type)) {
+  if (arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type) || (arrow.DataType.isDictionary(type) && arrow.DataType.isUtf8(type.dictionary))) {
     return (v) => (typeof v === "string" ? v : JSON.stringify(v));
   }
   if (arrow.DataType.isFloat(type)) {
