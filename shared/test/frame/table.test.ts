@@ -96,6 +96,24 @@ describe("rowsOf", () => {
     expect(rowsOf(t, { int64: "bigint" })).toEqual([{ big: 1n }, { big: 9007199254740993n }]);
   });
 
+  it("reads sliced multi-chunk columns with nulls at the right rows", () => {
+    const a = tableFromRows([
+      { i: 1, n: 10n, t: new Date(-1500) },
+      { i: null, n: null, t: null },
+      { i: 3, n: 30n, t: new Date(3000) },
+    ]);
+    const b = tableFromRows([{ i: 4, n: 40n, t: new Date(4000) }, { i: null, n: null, t: null }]);
+    const joined = a.concat(b).slice(1, 5);
+    expect(joined.data.length).toBe(2);
+    expect(rowsOf(joined)).toEqual([
+      { i: null, n: null, t: null },
+      { i: 3, n: 30, t: new Date(3000) },
+      { i: 4, n: 40, t: new Date(4000) },
+      { i: null, n: null, t: null },
+    ]);
+    expect(rowsOf(a)[0].t).toEqual(new Date(-1500));
+  });
+
   it("decodes dictionary columns and lists", () => {
     const t = new arrow.Table({
       c: arrow.vectorFromArray(["x", "y", "x"], new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32())),
