@@ -5,7 +5,9 @@
  */
 import { performance } from "node:perf_hooks";
 import * as arrow from "apache-arrow";
-import { Warehouse } from "@trellis/shared";
+import pg from "pg";
+import copyStreams from "pg-copy-streams";
+import { Warehouse, quoteIdent } from "@trellis/shared";
 
 /** One benchmark figure, as the bench runner expects it. */
 export interface BenchResult {
@@ -36,7 +38,7 @@ async function timeRuns(runs: number, fn: () => Promise<unknown>): Promise<numbe
  * headline figures; an `embedded:` URL works too). Uses a uniquely named table that is dropped at
  * the end. Median of `runs` (≥ 3) runs each, after one warm-up run.
  * @example
- * const results = await benchWarehouse(generateBenchTable(), process.env.TRELLIS_BENCH_PG_URL!);
+ * const results = await benchWarehouse(generateBenchTable(), process.env.TRELLIS_TEST_PG_URL!); // generateBenchTable: bench/data.ts
  */
 export async function benchWarehouse(table: arrow.Table, url: string, runs = 3): Promise<BenchResult[]> {
   const n = Math.max(3, runs);
@@ -52,7 +54,25 @@ export async function benchWarehouse(table: arrow.Table, url: string, runs = 3):
       rows = (await wh.readTable(target)).numRows;
     });
     const extra = { rows: table.numRows, columns: table.numCols };
+    const reference: BenchResult[] = [];
+    if (wh.kind === "postgres") {
+      // Reference: the raw binary COPY bytes alone, no decoding (the floor for readTable).
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        let bytes = 0;
+        const rawTimes = await timeRuns(n, async () => {
+          bytes = 0;
+          const stream = client.query(copyStreams.to(`COPY ${quoteIdent(target)} TO STDOUT (FORMAT binary)`));
+          for await (const chunk of stream as AsyncIterable<Uint8Array>) bytes += chunk.length;
+        });
+        reference.push({ name: "postgres raw binary COPY bytes (reference, no decoding)", medianMs: median(rawTimes), runs: n, extra: { bytes } });
+      } finally {
+        await client.end();
+      }
+    }
     return [
+      ...reference,
       { name: `warehouse (${label}) → Arrow: readTable`, medianMs: median(readTimes), runs: n, extra: { ...extra, rowsRead: rows } },
       { name: `Arrow → warehouse (${label}): load replace`, medianMs: median(loadTimes), runs: n, extra },
     ];
@@ -60,54 +80,4 @@ export async function benchWarehouse(table: arrow.Table, url: string, runs = 3):
     await wh.exec(`DROP TABLE IF EXISTS ${target}`).catch(() => undefined);
     await wh.close();
   }
-}
-
-/**
- * A seeded stand-in for the 1M-row bench table (customer_id int64 over 50k ids, event_ts, 16 float64
- * features with ~2% nulls in four, three string categoricals of cardinality 5/20/200), used only when
- * `bench/data.ts` is not available.
- * @example
- * const t = generateWarehouseBenchTable(1_000_000);
- */
-export function generateWarehouseBenchTable(rows = 1_000_000, seed = 42): arrow.Table {
-  let state = seed >>> 0 || 1;
-  const rand = () => {
-    // xorshift32: deterministic on every machine.
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 4294967296;
-  };
-  const cols: Record<string, arrow.Vector> = {};
-  const ids = new BigInt64Array(rows);
-  const ts = new BigInt64Array(rows);
-  const start = 1_704_067_200_000_000n; // 2024-01-01 in µs
-  for (let i = 0; i < rows; i++) {
-    ids[i] = BigInt(Math.floor(rand() * 50_000));
-    ts[i] = start + BigInt(Math.floor(rand() * 365 * 86_400)) * 1_000_000n;
-  }
-  cols.customer_id = arrow.makeVector(ids);
-  cols.event_ts = arrow.makeVector(arrow.makeData({ type: new arrow.TimestampMicrosecond("UTC"), length: rows, data: ts }));
-  for (let f = 0; f < 16; f++) {
-    const v = new Float64Array(rows);
-    const withNulls = f < 4;
-    const bitmap = new Uint8Array((rows + 7) >> 3);
-    let nulls = 0;
-    for (let i = 0; i < rows; i++) {
-      v[i] = rand() * 100 - 50;
-      if (withNulls && rand() < 0.02) nulls++;
-      else bitmap[i >> 3] |= 1 << (i & 7);
-    }
-    cols[`f${f}`] = arrow.makeVector(
-      arrow.makeData({ type: new arrow.Float64(), length: rows, nullCount: nulls, nullBitmap: withNulls ? bitmap : undefined, data: v }),
-    );
-  }
-  for (const [name, card] of [["cat_a", 5], ["cat_b", 20], ["cat_c", 200]] as const) {
-    const values: string[] = new Array(rows);
-    for (let i = 0; i < rows; i++) values[i] = `${name}_${Math.floor(rand() * card)}`;
-    cols[name] = arrow.vectorFromArray(values, new arrow.Utf8());
-  }
-  return new arrow.Table(cols);
 }
