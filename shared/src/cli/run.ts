@@ -47,7 +47,7 @@ Options:
   --mode <mode>           warehouse destination: append (default), replace or upsert
   --key a,b               warehouse destination: key columns of an upsert
   --batch-size <n>        rows per batch (default 65536)
-  -q, --quiet             no progress bar
+  -q, --quiet             no progress bar and no summary line
   -h, --help              show this help
 
 Examples:
@@ -127,7 +127,7 @@ async function moveCommand(args: string[], io: CliIo): Promise<number> {
   if (!values.quiet && bar.active) options.onProgress = (p) => bar.update(p);
   const result = await move(from, to, options);
   if (!values.quiet) bar.done(result);
-  if (!bar.active) {
+  if (!bar.active && !values.quiet) {
     // Not a terminal: one plain line on stdout for logs and scripts.
     io.stdout.write(`moved ${formatCount(result.rows)} rows in ${result.seconds.toFixed(2)} s\n`);
   }

@@ -173,6 +173,19 @@ describe("readCsvBatches", () => {
     expect(seen[29_999]).toEqual({ id: 29_999, text: `line 29999, with "quotes"\nand a newline ${"é".repeat(29_999 % 7)}`, v: 29_999 / 4 });
   });
 
+  it("streams a header-less file typed by a schema, and one with names", async () => {
+    const path = join(dir, "nohead.csv");
+    writeFileSync(path, "1,x\n2,\n3,z");
+    const got: unknown[] = [];
+    for await (const b of readCsvBatches(path, { header: false, names: ["id", "s"], schema: z.object({ id: z.int32(), s: z.string().nullable() }), batchSize: 2 })) {
+      got.push(...rowsOf(new arrow.Table([b])));
+    }
+    expect(got).toEqual([{ id: 1, s: "x" }, { id: 2, s: null }, { id: 3, s: "z" }]);
+    const inferred: unknown[] = [];
+    for await (const b of readCsvBatches(path, { header: false })) inferred.push(...rowsOf(new arrow.Table([b])));
+    expect(inferred).toEqual([{ f0: 1, f1: "x" }, { f0: 2, f1: null }, { f0: 3, f1: "z" }]);
+  });
+
   it("names the line of a later cell that breaks the guess", async () => {
     const path = join(dir, "late.csv");
     writeFileSync(path, "n\n1\n2\n3\nx\n");
