@@ -62,6 +62,19 @@ export function flattenColumn(vector: arrow.Vector): FlatColumn {
   const type = vector.type as arrow.DataType;
   const length = vector.length;
   const chunks = vector.data as arrow.Data[];
+  if (chunks.length === 1 && (isFixedWidth(type) || arrow.DataType.isUtf8(type)) && ArrayBuffer.isView(chunks[0].values)) {
+    // One chunk: use its buffers as they are (no copy); only nulls are expanded to bytes.
+    const d = chunks[0];
+    let valid: Uint8Array | null = null;
+    if (d.nullCount > 0 && d.nullBitmap && d.nullBitmap.length > 0) {
+      valid = new Uint8Array(length);
+      dataValidity(d, valid, 0);
+    }
+    if (arrow.DataType.isUtf8(type)) {
+      return { kind: "utf8", type, length, offsets: (d.valueOffsets as Int32Array).subarray(0, length + 1), bytes: d.values as Uint8Array, valid };
+    }
+    return { kind: "fixed", type, length, values: (d.values as NumericArray).subarray(0, length) as NumericArray, valid };
+  }
   if (isFixedWidth(type) && chunks.every((d) => ArrayBuffer.isView(d.values))) {
     const first = chunks[0]?.values as NumericArray | undefined;
     // Every fixed-width type accepted here stores one typed-array element per value in Arrow JS 21.
@@ -238,10 +251,15 @@ export function gatherColumn(col: FlatColumn, idx: Int32Array): arrow.Vector {
     offsets[i + 1] = total;
   }
   const bytes = new Uint8Array(total);
+  const src = col.bytes;
+  const so = col.offsets;
   for (let i = 0; i < n; i++) {
     if (!valid[i]) continue;
     const j = idx[i];
-    bytes.set(col.bytes.subarray(col.offsets[j], col.offsets[j + 1]), offsets[i]);
+    // Strings are short: a byte loop beats creating a subarray view per row.
+    let w = offsets[i];
+    const end = so[j + 1];
+    for (let k = so[j]; k < end; k++) bytes[w++] = src[k];
   }
   const data = arrow.makeData({ type: new arrow.Utf8(), length: n, nullCount, nullBitmap, valueOffsets: offsets, data: bytes });
   return arrow.makeVector(data) as arrow.Vector;
@@ -394,6 +412,66 @@ function keyValues(vector: arrow.Vector): { nums: Float64Array | null; valid: Ui
   return { nums: null, valid: null, values: flat.values.map((v) => (v === null ? undefined : typeof v === "bigint" ? String(v) : v)) };
 }
 
+/** The values of a single-chunk Int32/Int64 column as int32 numbers, or null when some do not fit (or there are nulls). */
+function int32Values(vector: arrow.Vector): Int32Array | null {
+  const chunks = vector.data as arrow.Data[];
+  if (chunks.length !== 1 || chunks[0].nullCount > 0) return null;
+  const d = chunks[0];
+  const t = vector.type as arrow.DataType;
+  if (!arrow.DataType.isInt(t) || !(t as arrow.Int).isSigned) return null;
+  const bits = (t as arrow.Int).bitWidth;
+  if (bits === 32) return (d.values as Int32Array).subarray(0, d.length);
+  if (bits !== 64) return null;
+  const v = d.values as BigInt64Array;
+  const words = new Int32Array(v.buffer, v.byteOffset, d.length * 2);
+  const out = new Int32Array(d.length);
+  for (let i = 0; i < d.length; i++) {
+    const lo = words[2 * i];
+    // Little-endian: fits in int32 when the high word is the sign extension of the low word.
+    if (words[2 * i + 1] !== lo >> 31) return null;
+    out[i] = lo;
+  }
+  return out;
+}
+
+/**
+ * Fast path of {@link keyCodes} for one integer key column in a compact range (the common case: ids):
+ * a lookup table indexed by value, no hash map and no float conversion.
+ */
+function smallIntKeyCodes(left: arrow.Vector, right: arrow.Vector): { left: Int32Array; right: Int32Array; groups: number } | null {
+  const l = int32Values(left);
+  if (!l) return null;
+  const r = int32Values(right);
+  if (!r) return null;
+  let min = 2147483647;
+  let max = -2147483648;
+  for (let i = 0; i < l.length; i++) {
+    const v = l[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (l.length === 0 || max - min + 1 > Math.max(1 << 20, 4 * (l.length + r.length))) return null;
+  const table = new Int32Array(max - min + 1).fill(-1);
+  const lc = new Int32Array(l.length);
+  let next = 0;
+  for (let i = 0; i < l.length; i++) {
+    const slot = l[i] - min;
+    let id = table[slot];
+    if (id < 0) {
+      id = next++;
+      table[slot] = id;
+    }
+    lc[i] = id;
+  }
+  const rc = new Int32Array(r.length);
+  const span = table.length;
+  for (let i = 0; i < r.length; i++) {
+    const slot = r[i] - min;
+    rc[i] = slot >= 0 && slot < span ? table[slot] : -1;
+  }
+  return { left: lc, right: rc, groups: next };
+}
+
 /** min/max of integer values when their range is small enough for a lookup table, else null. */
 function denseIntRange(values: Float64Array, valid: Uint8Array | null, n: number): { min: number; max: number } | null {
   let min = Infinity;
@@ -417,6 +495,10 @@ function denseIntRange(values: Float64Array, valid: Uint8Array | null, n: number
 export function keyCodes(left: arrow.Vector[], right: arrow.Vector[]): { left: Int32Array; right: Int32Array; groups: number } {
   const nl = left[0]?.length ?? 0;
   const nr = right[0]?.length ?? 0;
+  if (left.length === 1) {
+    const fast = smallIntKeyCodes(left[0], right[0]);
+    if (fast) return fast;
+  }
   let lCode: Float64Array | null = null;
   let rCode: Float64Array | null = null;
   let card = 1;

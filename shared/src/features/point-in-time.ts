@@ -37,12 +37,136 @@ export interface PointInTimeIndexInput {
  *   ttlMicros: null, filterByCreatedTimestamp: false });
  */
 export function pointInTimeIndices(input: PointInTimeIndexInput): Int32Array {
+  const ne = input.entityTs.length;
+  if (ne === 0 || input.featureTs.length === 0) return new Int32Array(ne).fill(-1);
+  const codes = keyCodes(input.featureKeys, input.entityKeys);
+  if (input.filterByCreatedTimestamp && input.featureCreated !== null) return groupedSearch(input, codes);
+  return asofWalk(input, codes);
+}
+
+/**
+ * Ascending order of `values` (NaN left out), stable: an LSD radix sort on integer values (16-bit
+ * digits, passes over constant digits skipped), or a comparator sort when values are not integers.
+ */
+export function argsortTimes(values: Float64Array): Int32Array {
+  const n = values.length;
+  let count = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  let integral = true;
+  let sorted = true;
+  let prev = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v !== v) continue;
+    count++;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (integral && !Number.isInteger(v)) integral = false;
+    if (v < prev) sorted = false;
+    prev = v;
+  }
+  let order = new Int32Array(count);
+  let k = 0;
+  for (let i = 0; i < n; i++) if (values[i] === values[i]) order[k++] = i;
+  if (sorted) return order;
+  if (!integral || max - min > Number.MAX_SAFE_INTEGER) {
+    return order.sort((a, b) => values[a] - values[b] || a - b);
+  }
+  // Keys relative to the minimum as two 32-bit words, four 16-bit digits.
+  const lo = new Uint32Array(count);
+  const hi = new Uint32Array(count);
+  for (let p = 0; p < count; p++) {
+    const d = values[order[p]] - min;
+    const h = Math.floor(d / 4294967296);
+    hi[p] = h;
+    lo[p] = d - h * 4294967296;
+  }
+  let keyLo = lo;
+  let keyHi = hi;
+  let tmpOrder = new Int32Array(count);
+  let tmpLo = new Uint32Array(count);
+  let tmpHi = new Uint32Array(count);
+  const buckets = new Int32Array(65537);
+  for (let pass = 0; pass < 4; pass++) {
+    const word = pass < 2 ? keyLo : keyHi;
+    const shift = pass % 2 === 0 ? 0 : 16;
+    buckets.fill(0);
+    for (let p = 0; p < count; p++) buckets[((word[p] >>> shift) & 0xffff) + 1]++;
+    if (buckets[(((word[0] >>> shift) & 0xffff) + 1)] === count) continue; // constant digit
+    for (let b = 0; b < 65536; b++) buckets[b + 1] += buckets[b];
+    for (let p = 0; p < count; p++) {
+      const q = buckets[(word[p] >>> shift) & 0xffff]++;
+      tmpOrder[q] = order[p];
+      tmpLo[q] = keyLo[p];
+      tmpHi[q] = keyHi[p];
+    }
+    [order, tmpOrder] = [tmpOrder, order];
+    [keyLo, tmpLo] = [tmpLo, keyLo];
+    [keyHi, tmpHi] = [tmpHi, keyHi];
+  }
+  return order;
+}
+
+/**
+ * The as-of walk (like pandas merge_asof with `by`): entity rows and feature rows in time order,
+ * remembering per key the latest feature row seen so far. Sequential over the feature rows (which
+ * are usually stored in time order already); no per-key sorting.
+ */
+function asofWalk(input: PointInTimeIndexInput, codes: { left: Int32Array; right: Int32Array; groups: number }): Int32Array {
+  const { featureTs, featureCreated, entityTs } = input;
+  const ne = entityTs.length;
+  const result = new Int32Array(ne).fill(-1);
+  const fCode = codes.left;
+  const eCode = codes.right;
+  const fOrder = argsortTimes(featureTs);
+  const eOrder = argsortTimes(entityTs);
+  // Per key: the latest row so far and its time (kept beside it to avoid a random read of featureTs).
+  const last = new Int32Array(codes.groups).fill(-1);
+  const lastTs = new Float64Array(codes.groups);
+  const ttl = input.ttlMicros;
+  const m = fOrder.length;
+  let fp = 0;
+  for (let q = 0; q < eOrder.length; q++) {
+    const r = eOrder[q];
+    const ts = entityTs[r];
+    while (fp < m) {
+      const i = fOrder[fp];
+      const t = featureTs[i];
+      if (t > ts) break;
+      fp++;
+      const g = fCode[i];
+      if (g < 0) continue;
+      const l = last[g];
+      if (l < 0 || t > lastTs[g] || featureCreated === null) {
+        // Later time, or equal time without created times: the later row wins.
+        last[g] = i;
+        lastTs[g] = t;
+      } else {
+        // Equal time: the later created time wins (unknown = oldest); equal created: the later row.
+        const c = featureCreated[i];
+        const cl = featureCreated[l];
+        if ((c === c ? c : -Infinity) >= (cl === cl ? cl : -Infinity)) last[g] = i;
+      }
+    }
+    const g = eCode[r];
+    if (g < 0) continue;
+    const l = last[g];
+    if (l >= 0 && (ttl === null || lastTs[g] >= ts - ttl)) result[r] = l;
+  }
+  return result;
+}
+
+/**
+ * Per-key sorted search, used when rows created after the entity time must be skipped: feature rows
+ * grouped by key (counting sort) and sorted by (time, created), then a binary search per entity row
+ * walking back past rows created too late.
+ */
+function groupedSearch(input: PointInTimeIndexInput, codes: { left: Int32Array; right: Int32Array; groups: number }): Int32Array {
   const { featureTs, featureCreated, entityTs } = input;
   const nf = featureTs.length;
   const ne = entityTs.length;
   const result = new Int32Array(ne).fill(-1);
-  if (ne === 0 || nf === 0) return result;
-  const codes = keyCodes(input.featureKeys, input.entityKeys);
   const fCode = codes.left;
   const groups = codes.groups;
 
