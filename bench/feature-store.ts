@@ -44,15 +44,25 @@ function quantile(xs: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 }
 
-async function timeRuns(runs: number, fn: () => Promise<unknown> | unknown): Promise<number[]> {
+/** Wall-clock times of `runs` runs after one warm-up run; CPU times of this process beside them. */
+async function timeRuns(runs: number, fn: () => Promise<unknown> | unknown): Promise<number[] & { cpu: number[] }> {
   await fn(); // warm-up
-  const times: number[] = [];
+  const times = [] as unknown as number[] & { cpu: number[] };
+  times.cpu = [];
   for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await fn();
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    times.cpu.push((c.user + c.system) / 1000);
   }
   return times;
+}
+
+/** Extra fields of a join figure: the data shape and the median CPU time of this process. */
+function joinExtra(shape: Record<string, number>, times: { cpu: number[] }): Record<string, number> {
+  return { ...shape, cpuMedianMs: Number(median(times.cpu).toFixed(1)) };
 }
 
 /** Seeded entity rows: `customer_id` Int64 among the 50k customers, `event_ts` over 2024, `label` Int32. */
@@ -108,7 +118,7 @@ export async function benchFeatureStore(options: FeatureStoreBenchOptions = {}):
   const joinTimes = await timeRuns(runs, () =>
     pointInTimeJoin(entityRows, table, { keys: "customer_id", featureTimestamp: "event_ts", ttl: { days: 30 }, features: [...FEATURES] }),
   );
-  results.push({ name: "feature-store: point-in-time join in-process (Arrow in memory)", medianMs: median(joinTimes), runs, extra: shape });
+  results.push({ name: "feature-store: point-in-time join in-process (Arrow in memory)", medianMs: median(joinTimes), runs, extra: joinExtra(shape, joinTimes) });
 
   // 2. In-process through the store from the Parquet lake (includes reading the Parquet file).
   await ensureBenchParquet();
@@ -124,7 +134,7 @@ export async function benchFeatureStore(options: FeatureStoreBenchOptions = {}):
   try {
     const store = await FeatureStore.open({ warehouse: embedded, lake: dirname(BENCH_PARQUET), views: [lakeView] });
     const lakeTimes = await timeRuns(runs, () => store.getHistoricalFeatures({ entityRows, features: lakeView.select(...FEATURES) }));
-    results.push({ name: "feature-store: getHistoricalFeatures in-process from the Parquet lake", medianMs: median(lakeTimes), runs, extra: shape });
+    results.push({ name: "feature-store: getHistoricalFeatures in-process from the Parquet lake", medianMs: median(lakeTimes), runs, extra: joinExtra(shape, lakeTimes) });
 
     // 3. Online lookups on the embedded warehouse (materialised from the lake).
     await store.materialize({ start: new Date("2024-01-01Z"), end: new Date("2025-01-02Z") });
@@ -155,16 +165,16 @@ export async function benchFeatureStore(options: FeatureStoreBenchOptions = {}):
       const sqlTimes = await timeRuns(runs, () =>
         store.getHistoricalFeatures({ entityRows: { sql: `SELECT customer_id, event_ts, label FROM "${ns}".bench_entities` }, features: view.select(...FEATURES) }),
       );
-      results.push({ name: "feature-store: getHistoricalFeatures as SQL on the server (entity query)", medianMs: median(sqlTimes), runs, extra: shape });
+      results.push({ name: "feature-store: getHistoricalFeatures as SQL on the server (entity query)", medianMs: median(sqlTimes), runs, extra: joinExtra(shape, sqlTimes) });
       const arrowTimes = await timeRuns(runs, () => store.getHistoricalFeatures({ entityRows, features: view.select(...FEATURES) }));
       results.push({
         name: "feature-store: getHistoricalFeatures as SQL on the server (Arrow entity rows, incl. load)",
         medianMs: median(arrowTimes),
         runs,
-        extra: shape,
+        extra: joinExtra(shape, arrowTimes),
       });
       const inProcTimes = await timeRuns(runs, () => store.getHistoricalFeatures({ entityRows, features: view.select(...FEATURES), engine: "in-process" }));
-      results.push({ name: "feature-store: getHistoricalFeatures in-process from a server table", medianMs: median(inProcTimes), runs, extra: shape });
+      results.push({ name: "feature-store: getHistoricalFeatures in-process from a server table", medianMs: median(inProcTimes), runs, extra: joinExtra(shape, inProcTimes) });
       await store.materialize({ start: new Date("2024-01-01Z"), end: new Date("2025-01-02Z") });
       results.push(...(await benchLookups(store, view, "postgres", lookups)));
     } finally {
