@@ -2,7 +2,6 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as arrow from "apache-arrow";
 import { afterAll, describe, expect, it } from "vitest";
 import { DataIoError, InvalidArgumentError } from "../../src/errors";
 import { rowsOf, tableFromRows } from "../../src/frame/table";

@@ -2,7 +2,6 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as arrow from "apache-arrow";
 import { afterAll, describe, expect, it } from "vitest";
 import { DataIoError, InvalidArgumentError } from "../../src/errors";
 import { rowsOf } from "../../src/frame/table";
@@ -260,4 +259,3 @@ describe("move with a warehouse URL string", { timeout: 60_000 }, () => {
   });
 });
 
-void arrow;
