@@ -170,7 +170,9 @@ function isAsyncIterable(x: unknown): x is AsyncIterable<arrow.RecordBatch> {
 /**
  * Writes an Arrow table, or a stream of record batches, to a Parquet file — or, with
  * `partitionBy`, to a hive-partitioned folder `path/col=value/part-0.parquet` whose files omit
- * the partition columns. The write is atomic: a failure leaves nothing behind and an existing
+ * the partition columns (reading it back restores them, typed, with rows grouped by partition
+ * as pyarrow does). Dictionary encoding is used for string columns only. The write is atomic:
+ * a failure leaves nothing behind and an existing
  * file or folder at `path` is replaced only once the new one is complete. A batch stream is
  * written with bounded memory.
  * @example
