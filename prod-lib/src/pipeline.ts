@@ -273,7 +273,7 @@ export class Pipeline<F extends BaseEstimator | "passthrough" = BaseEstimator | 
   /** The input as a frame with the fit columns (or a sparse matrix as is). */
   private input(X: XInput): Frame | SparseMatrix {
     const spec = this.spec;
-    const src = X instanceof SparseMatrix ? X : toFrame(X, this.estimatorName, spec);
+    const src = X instanceof SparseMatrix ? X : toFrame(X, this.estimatorName, spec, { owned: true });
     if (src.rows === 0) throw new InvalidArgumentError(`${this.estimatorName}: X has 0 rows; pass at least one row.`);
     this.totalRows = src.rows;
     return src;

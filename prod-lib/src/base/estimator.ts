@@ -435,9 +435,12 @@ export abstract class BaseEstimator<P extends object = object, S extends object 
     }
   }
 
-  /** Converts fit input to a Frame (all columns of X, or only `names`) and refuses empty input. */
+  /**
+   * Converts fit input to a Frame (all columns of X, or only `names`) and refuses empty input.
+   * A fresh conversion is owned (steps may overwrite it); a Frame passed in keeps its flag.
+   */
   protected fitFrame(X: XInput, names?: readonly string[]): Frame {
-    const frame = toFrame(X, this.estimatorName, names ? { names } : undefined);
+    const frame = toFrame(X, this.estimatorName, names ? { names } : undefined, { owned: true });
     this.refuseEmpty(frame.rows, "fit");
     if (frame.names.length === 0) throw new InvalidArgumentError(`${this.estimatorName}.fit: X has no columns; pass at least one feature.`);
     return frame;
@@ -446,7 +449,7 @@ export abstract class BaseEstimator<P extends object = object, S extends object 
   /** Converts transform/predict input to a Frame holding the fit columns in fit order. */
   protected checkFrame(X: XInput, where = "transform"): Frame {
     const spec = this.spec;
-    const frame = toFrame(X, this.estimatorName, spec);
+    const frame = toFrame(X, this.estimatorName, spec, { owned: true });
     this.refuseEmpty(frame.rows, where);
     return frame;
   }

@@ -42,16 +42,23 @@ export class Frame {
   readonly names: string[];
   readonly columns: FrameColumn[];
   readonly rows: number;
+  /**
+   * True when the column buffers were created by the library for the current computation and
+   * nothing else reads them, so a step may overwrite them in place (SimpleImputer does). Frames
+   * built by users, and anything returned to them, are never owned.
+   */
+  readonly owned: boolean;
   private readonly index: Map<string, number>;
 
   /**
    * Assembles a frame from columns of equal length.
    * @example new Frame(["a"], [{ kind: "number", values: Float64Array.of(1, 2) }], 2)
    */
-  constructor(names: string[], columns: FrameColumn[], rows: number) {
+  constructor(names: string[], columns: FrameColumn[], rows: number, owned = false) {
     this.names = names;
     this.columns = columns;
     this.rows = rows;
+    this.owned = owned;
     this.index = new Map(names.map((n, j) => [n, j]));
     for (let j = 0; j < columns.length; j++) {
       const c = columns[j];
@@ -98,17 +105,18 @@ export class Frame {
         ? { kind: "number", values: c.values.subarray(start, end) }
         : { kind: "category", codes: c.codes.subarray(start, end), levels: c.levels },
     );
-    return new Frame(this.names, cols, end - start);
+    return new Frame(this.names, cols, end - start, this.owned);
   }
 
   /**
-   * A frame with the named columns, in that order (columns are shared, not copied).
+   * A frame with the named columns, in that order (columns are shared, not copied). The result
+   * is owned only with `keepOwned` (the caller guarantees no other selection shares a column).
    * @example Frame.from([{ a: 1, b: 2 }], "x").select(["b"]).names // ["b"]
    */
-  select(names: readonly string[], owner = "Frame.select"): Frame {
+  select(names: readonly string[], owner = "Frame.select", keepOwned = false): Frame {
     const missing = names.filter((n) => !this.index.has(n));
     if (missing.length) throw new SchemaMismatchError(`${owner} input`, { missing });
-    return new Frame([...names], names.map((n) => this.columns[this.index.get(n) as number]), this.rows);
+    return new Frame([...names], names.map((n) => this.columns[this.index.get(n) as number]), this.rows, keepOwned && this.owned);
   }
 
   /**
@@ -445,13 +453,16 @@ function isRowArray(X: unknown): X is readonly RowObject[] {
  * Converts any accepted input to a {@link Frame}. With `spec` (recorded at fit), the frame holds
  * exactly `spec.names` in that order, and any missing or mistyped column is reported at once in a
  * `SchemaMismatchError`; extra columns are ignored. A {@link ColumnSelection} (names without kinds)
- * takes those columns and infers their kinds. A sparse matrix is refused here: estimators
+ * takes those columns and infers their kinds. `owned` marks a fresh conversion as owned by the
+ * caller (see {@link Frame.owned}); only library internals pass it. A sparse matrix is refused here: estimators
  * that accept sparse input check for it before converting.
  *
  * @example
  * toFrame([{ b: "x", a: 1 }], "OneHotEncoder", { names: ["a", "b"], kinds: ["number", "category"] }).names // ["a", "b"]
  */
-export function toFrame(X: XInput, owner: string, spec?: InputSpec | ColumnSelection): Frame {
+export function toFrame(X: XInput, owner: string, spec?: InputSpec | ColumnSelection, options: { owned?: boolean } = {}): Frame {
+  // Fresh conversions may be marked owned by library callers; a given Frame keeps its own flag.
+  const owned = options.owned ?? false;
   const missing: string[] = [];
   const mistyped: MistypedColumn[] = [];
   if (X instanceof Frame) {
@@ -464,7 +475,7 @@ export function toFrame(X: XInput, owner: string, spec?: InputSpec | ColumnSelec
       else cols.push(c);
     }
     throwMismatch(owner, missing, mistyped);
-    return new Frame([...spec.names], cols, X.rows);
+    return new Frame([...spec.names], cols, X.rows, X.owned);
   }
   if (X instanceof Matrix) {
     const names = spec ? spec.names : X.columns;
@@ -477,7 +488,7 @@ export function toFrame(X: XInput, owner: string, spec?: InputSpec | ColumnSelec
       else cols.push({ kind: "number", values: X.column(p) });
     }
     throwMismatch(owner, missing, mistyped);
-    return new Frame([...names], cols, X.rows);
+    return new Frame([...names], cols, X.rows, owned);
   }
   if (X instanceof SparseMatrix) {
     throw new InvalidArgumentError(
@@ -497,7 +508,7 @@ export function toFrame(X: XInput, owner: string, spec?: InputSpec | ColumnSelec
       if (c) cols.push(c);
     }
     throwMismatch(owner, missing, mistyped);
-    return new Frame([...names], cols, X.numRows);
+    return new Frame([...names], cols, X.numRows, owned);
   }
   if (isRowArray(X)) {
     const rows = X;
@@ -520,7 +531,7 @@ export function toFrame(X: XInput, owner: string, spec?: InputSpec | ColumnSelec
       if (c) cols.push(c);
     }
     throwMismatch(owner, missing, mistyped);
-    return new Frame([...names], cols, rows.length);
+    return new Frame([...names], cols, rows.length, owned);
   }
   throw new InvalidArgumentError(
     `${owner}: X is ${describeValue(X)}; pass an Apache Arrow Table, an array of row objects or a Matrix.`,

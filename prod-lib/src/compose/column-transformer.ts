@@ -82,6 +82,7 @@ export class ColumnTransformer
   private scratch: unknown[][] = [];
   private rowCapable = false;
   private rowWidth = 0;
+  private disjoint = false;
 
   /**
    * Stores the options (validated at fit).
@@ -198,8 +199,9 @@ export class ColumnTransformer
     const frame = this.fitFrame(X, used);
     const parts: FittedPart[] = [];
     const outputs: TransformData[] = [];
+    const disjoint = columnsDisjoint(entries.map((e) => e[2]));
     for (const [name, t, cols] of entries) {
-      const sub = frame.select(cols, this.estimatorName);
+      const sub = frame.select(cols, this.estimatorName, disjoint && t !== "passthrough");
       if (t === "passthrough") {
         parts.push([name, "passthrough", cols]);
         outputs.push(sub);
@@ -249,6 +251,7 @@ export class ColumnTransformer
     this.scratch = parts.map(([, , cols]) => new Array<unknown>(cols.length).fill(0));
     this.rowCapable = parts.every(([, t]) => t === "passthrough" || hasRowTransform(t));
     this.rowWidth = this.learned.widths.reduce((a, b) => a + b, 0);
+    this.disjoint = columnsDisjoint(parts.map((p) => p[2]));
   }
 
   /**
@@ -268,7 +271,8 @@ export class ColumnTransformer
     const { parts } = this.learned;
     const frame = this.checkFrame(X);
     const outputs = parts.map(([, t, cols]) => {
-      const sub = frame.select(cols, this.estimatorName);
+      // A part may overwrite its columns in place only when no other part reads them.
+      const sub = frame.select(cols, this.estimatorName, this.disjoint && t !== "passthrough");
       return t === "passthrough" ? sub : t.transformData(sub);
     });
     return this.stack(outputs, frame.rows);
@@ -321,6 +325,17 @@ export class ColumnTransformer
       o += widths[k];
     }
   }
+}
+
+function columnsDisjoint(lists: string[][]): boolean {
+  const seen = new Set<string>();
+  for (const list of lists) {
+    for (const c of list) {
+      if (seen.has(c)) return false;
+      seen.add(c);
+    }
+  }
+  return true;
 }
 
 function allColumnNames(X: XInput): string[] | null {

@@ -166,16 +166,18 @@ export class SimpleImputer extends BaseTransformer<SimpleImputerOptions, Imputer
 
   /**
    * Fills X into a Frame (numeric columns as Float64Array, string columns dictionary coded).
+   * Buffers of an owned frame (a conversion made inside a pipeline) are filled in place.
    * @example imp.transformData([{ a: null }])
    */
   transformData(X: XInput): Frame {
     const frame = this.checkFrame(X);
     const stats = this.learned.statistics;
+    const inPlace = frame.owned;
     const cols: FrameColumn[] = frame.columns.map((col, j) => {
       const fill = stats[j];
       if (col.kind === "number") {
         const v = col.values;
-        const out = new Float64Array(v.length);
+        const out = inPlace ? v : new Float64Array(v.length);
         const f = fill as number;
         for (let i = 0; i < v.length; i++) {
           const x = v[i];
@@ -191,7 +193,7 @@ export class SimpleImputer extends BaseTransformer<SimpleImputerOptions, Imputer
         code = levels.length - 1;
       }
       const src = col.codes;
-      const codes = new Int32Array(src.length);
+      const codes = inPlace ? src : new Int32Array(src.length);
       for (let i = 0; i < src.length; i++) codes[i] = src[i] < 0 ? code : src[i];
       return { kind: "category", codes, levels };
     });

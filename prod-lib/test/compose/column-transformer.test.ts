@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   ColumnTransformer,
+  Frame,
   Matrix,
   OneHotEncoder,
   Pipeline,
@@ -76,6 +77,18 @@ print(json.dumps(ct.transform(te).tolist()))
     expect((ct.transform(noLabel) as Matrix).rows).toBe(test.length);
     const { plan: _p, ...withoutPlan } = test[0];
     expect(() => ct.transform([withoutPlan])).toThrow(/missing column\(s\) "plan"/);
+  });
+
+  it("imputes in place only where no other part reads the column, and never touches the caller's data", () => {
+    const ct = new ColumnTransformer({
+      transformers: [["imp", new SimpleImputer({ strategy: "constant", fillValue: 7 }), ["a"]], ["raw", "passthrough", ["a"]]],
+    }).fit([{ a: 1 }, { a: null }]);
+    const out = ct.transform([{ a: null }, { a: 2 }]) as Matrix;
+    expect(out.toArray()).toEqual([[7, NaN], [2, 2]]);
+    const frame = Frame.from([{ a: null }, { a: 2 }], "test");
+    const pipe = new Pipeline({ steps: [["imp", new SimpleImputer({ strategy: "constant", fillValue: 7 })]] }).fit(frame);
+    expect((pipe.transform(frame) as Matrix).toArray()).toEqual([[7], [2]]);
+    expect(Number.isNaN((frame.column("a") as { values: Float64Array }).values[0])).toBe(true);
   });
 
   it("refuses an unknown column and duplicate names with clear errors", () => {
