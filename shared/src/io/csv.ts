@@ -89,6 +89,12 @@ export interface WriteCsvOptions {
 }
 
 const LF = 10;
+const TEXT_LABEL = "CSV text";
+
+/** The file path behind an error label (undefined for in-memory text). */
+function pathOf(label: string): string | undefined {
+  return label === TEXT_LABEL ? undefined : label;
+}
 const CR = 13;
 const DEFAULT_BATCH = 65_536;
 
@@ -150,7 +156,7 @@ class CsvTokenizer {
               if (!final) return recStart;
               throw new DataIoError(
                 `${this.label} line ${this.line}: a quoted cell in column ${cells.length + 1} is never closed; close the quote or escape inner quotes by doubling them.`,
-                { row: this.line },
+                { row: this.line, path: pathOf(this.label) },
               );
             }
             if (e + 1 >= n && !final) return recStart;
@@ -198,7 +204,7 @@ class CsvTokenizer {
         }
         throw new DataIoError(
           `${this.label} line ${this.line + extraLines}: unexpected character ${JSON.stringify(text[p])} after the closing quote of column ${cells.length}; a quoted cell must end at a delimiter or a line end (double inner quotes).`,
-          { row: this.line + extraLines },
+          { row: this.line + extraLines, path: pathOf(this.label) },
         );
       }
       const line = this.line;
@@ -611,7 +617,7 @@ class BatchAssembler {
     if (cells.length !== plan.fileColumns) {
       throw new DataIoError(
         `${this.label} line ${line}: expected ${plan.fileColumns} field(s) like the header, found ${cells.length}; quote cells that contain the delimiter.`,
-        { row: line },
+        { row: line, path: pathOf(this.label) },
       );
     }
     this.put(this.builders, plan.sources, plan.converters, plan.schema.fields, cells, line);
@@ -628,7 +634,7 @@ class BatchAssembler {
         if (!fields[j].nullable) {
           throw new DataIoError(
             `${this.label} line ${line}: column ${JSON.stringify(fields[j].name)} is empty but the schema does not allow nulls; fill the cell or make the field nullable.`,
-            { row: line },
+            { row: line, path: pathOf(this.label) },
           );
         }
         builders[j].appendNull();
@@ -638,7 +644,7 @@ class BatchAssembler {
       if (v === INVALID) {
         throw new DataIoError(
           `${this.label} line ${line}: column ${JSON.stringify(fields[j].name)} holds ${describeValue(s)}, which is not a valid ${fields[j].type}; fix the cell or declare the column with another type.`,
-          { row: line },
+          { row: line, path: pathOf(this.label) },
         );
       }
       builders[j].append(v, line);
@@ -684,7 +690,7 @@ export function emptyTable(schema: arrow.Schema): arrow.Table {
  */
 export function parseCsv(text: string, options: ReadCsvOptions = {}): CsvReadResult {
   if (typeof text !== "string") throw new InvalidArgumentError(`parseCsv: text must be a string, got ${describeValue(text)}.`);
-  return parseText(text, options, "CSV text", undefined);
+  return parseText(text, options, TEXT_LABEL, undefined);
 }
 
 function parseText(text: string, options: ReadCsvOptions, label: string, path: string | undefined): CsvReadResult {

@@ -171,7 +171,7 @@ class ObjectScanner {
       try {
         obj = JSON.parse(text.slice(p, end));
       } catch (e) {
-        throw new DataIoError(`${this.label} line ${this.line}: invalid JSON: ${(e as Error).message}.`, { row: this.line, cause: e });
+        throw new DataIoError(`${this.label} line ${this.line}: invalid JSON: ${(e as Error).message}.`, { row: this.line, path: this.label, cause: e });
       }
       sink(obj, this.line);
       this.line += lines;
@@ -182,7 +182,7 @@ class ObjectScanner {
   }
 
   private error(what: string): DataIoError {
-    return new DataIoError(`${this.label} line ${this.line}: ${what}.`, { row: this.line });
+    return new DataIoError(`${this.label} line ${this.line}: ${what}.`, { row: this.line, path: this.label });
   }
 }
 
@@ -366,7 +366,7 @@ class JsonAssembler {
 
   add(obj: unknown, line: number): void {
     if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
-      throw new DataIoError(`${this.label} line ${line}: expected a JSON object, got ${describeValue(obj)}.`, { row: line });
+      throw new DataIoError(`${this.label} line ${line}: expected a JSON object, got ${describeValue(obj)}.`, { row: line, path: this.label });
     }
     const row = obj as Record<string, unknown>;
     if (this.strictKeys) {
@@ -374,7 +374,7 @@ class JsonAssembler {
         if (!this.knownKeys.has(key)) {
           throw new DataIoError(
             `${this.label} line ${line}: key ${JSON.stringify(key)} was not in the rows used to guess the types; pass a schema or raise inferRows.`,
-            { row: line },
+            { row: line, path: this.label },
           );
         }
       }
@@ -386,7 +386,7 @@ class JsonAssembler {
         if (!fields[j].nullable) {
           throw new DataIoError(
             `${this.label} line ${line}: key ${JSON.stringify(this.names[j])} is null or missing but the schema does not allow nulls; fill it or make the field nullable.`,
-            { row: line },
+            { row: line, path: this.label },
           );
         }
         this.builders[j].appendNull();
@@ -396,7 +396,7 @@ class JsonAssembler {
       if (x === INVALID) {
         throw new DataIoError(
           `${this.label} line ${line}: key ${JSON.stringify(this.names[j])} holds ${describeValue(v)}, which is not a valid ${fields[j].type}; fix the value or declare another type.`,
-          { row: line },
+          { row: line, path: this.label },
         );
       }
       try {
@@ -404,6 +404,7 @@ class JsonAssembler {
       } catch (e) {
         throw new DataIoError(`${this.label} line ${line}: key ${JSON.stringify(this.names[j])} holds ${describeValue(v)}, which does not fit ${fields[j].type}.`, {
           row: line,
+          path: this.label,
           cause: e,
         });
       }

@@ -193,6 +193,7 @@ describe("readCsvBatches", () => {
       for await (const _ of readCsvBatches(path, { inferRows: 2 })) void _;
     };
     await expect(run()).rejects.toThrow(/late\.csv line 5: column "n" holds "x", which is not a valid Int64/);
+    await expect(run()).rejects.toMatchObject({ code: "DATA_IO", path, row: 5 });
   });
 
   it("reports the guess with inferCsvSchema", async () => {

@@ -108,6 +108,7 @@ describe("readJson", () => {
     writeFileSync(p1, '{"v":1}\n{"v":"x"}\n');
     await expect(readJson(p1, { schema: z.object({ v: z.number() }) })).rejects.toThrow(/bad1\.jsonl line 2: key "v" holds "x", which is not a valid Float64/);
     await expect(readJson(p1)).rejects.toThrow(/key "v" holds values of mixed JSON types \(number, string\)/);
+    await expect(readJson(p1, { schema: z.object({ v: z.number() }) })).rejects.toMatchObject({ code: "DATA_IO", path: p1, row: 2 });
     const p2 = join(dir, "bad2.jsonl");
     writeFileSync(p2, '{"v":1}\n\n{"v":2,}\n');
     await expect(readJson(p2)).rejects.toThrow(/bad2\.jsonl line 3: invalid JSON/);
