@@ -187,6 +187,19 @@ describe.each(targets)("move with the warehouse on $name", { timeout: 60_000 }, 
     expect(sortRows(rowsOf(back.table))).toEqual(sortRows(expected));
   });
 
+  it("round-trips Parquet -> warehouse -> partitioned Parquet with exact Int64 and timestamps", async () => {
+    const wh = await target.open();
+    const table = uniqueName("move_pq");
+    const original = await readCsv(FEATURES_CSV);
+    const src = join(dir, `${target.name}-src.parquet`);
+    await move(FEATURES_CSV, src);
+    expect((await move(src, { warehouse: wh, table }, { mode: "replace" })).rows).toBe(original.table.numRows);
+    const lake = join(dir, `${target.name}-lake`);
+    await move({ warehouse: wh, table }, lake, { partitionBy: "segment", batchSize: 700 });
+    const back = await readParquet(lake, { columns: ["customer_id", "event_ts", "created_ts", "orders_30d", "avg_basket", "segment"] });
+    expect(sortRows(rowsOf(back, { int64: "bigint" }))).toEqual(sortRows(rowsOf(original.table, { int64: "bigint" })));
+  });
+
   it("moves a parameterised query result and loads with append and upsert", async () => {
     const wh = await target.open();
     const table = uniqueName("move_q");
