@@ -265,7 +265,7 @@ export class FeatureStore<V extends AnyFeatureView = AnyFeatureView> {
       if (t < minTs) minTs = t;
       if (t > maxTs) maxTs = t;
     }
-    const columns = entityColumns(entity, parts, ts);
+    const columns = entityColumns(entity, ts);
     for (const part of parts) {
       const view = part.view;
       const names = part.features.map((f) => f.feature);
@@ -326,7 +326,7 @@ export class FeatureStore<V extends AnyFeatureView = AnyFeatureView> {
       if (Array.isArray(entity) || entity instanceof arrow.Table) {
         let t = entity instanceof arrow.Table ? entity : entityRowsToTable(entity as readonly Record<string, unknown>[], parts, ts);
         checkEntityColumns(t, parts, ts);
-        const cols = entityColumns(t, parts, ts);
+        const cols = entityColumns(t, ts);
         entityCols = Object.keys(cols);
         if (entityCols.includes(ROW_ORDER_COLUMN)) {
           throw new InvalidArgumentError(`entity rows: column "${ROW_ORDER_COLUMN}" is reserved by the feature store; rename it.`);
@@ -608,7 +608,7 @@ function checkEntityColumns(entity: arrow.Table, parts: ResolvedView[], ts: stri
 }
 
 /** Entity columns for the output: the timestamp as Timestamp(µs, UTC), everything else as given. */
-function entityColumns(entity: arrow.Table, _parts: ResolvedView[], ts: string): Record<string, arrow.Vector> {
+function entityColumns(entity: arrow.Table, ts: string): Record<string, arrow.Vector> {
   const columns: Record<string, arrow.Vector> = {};
   for (const f of entity.schema.fields) {
     const v = entity.getChild(f.name) as arrow.Vector;
