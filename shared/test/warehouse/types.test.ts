@@ -92,8 +92,15 @@ describe.each(targets)("PostgreSQL → Arrow types on $name", (target) => {
     }
   };
 
-  it("reads every type through query() (text protocol)", async () => {
+  it("reads every type through query()", async () => {
     check(await wh.query(`SELECT ${Object.keys(EXPECTED).join(", ")} FROM ${table} ORDER BY c_int2 NULLS LAST`));
+  });
+
+  it("reads every type from INSERT … RETURNING (the text protocol on both backends)", async () => {
+    const copy = uniqueName("types_copy");
+    await wh.exec(`CREATE TABLE ${copy} (LIKE ${table})`);
+    const cols = Object.keys(EXPECTED).join(", ");
+    check(await wh.query(`INSERT INTO ${copy} (${cols}) SELECT ${cols} FROM ${table} ORDER BY c_int2 NULLS LAST RETURNING ${cols}`));
   });
 
   it("reads every type through readTable() (binary COPY)", async () => {
