@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { InvalidArgumentError, ValidationError } from "@trellis/shared";
 import { BaseEstimator, extractRow, registerEstimator } from "./base/estimator";
-import { Frame, toFrame, type RowObject, type XInput } from "./base/frame";
+import { Frame, toFrame, type InputSpec, type RowObject, type XInput } from "./base/frame";
 import { toLabels, toNumericTarget, type Label, type YInput } from "./base/labels";
 import { Matrix, SparseMatrix } from "./base/matrix";
 import {
@@ -168,7 +168,7 @@ export class Pipeline<F extends BaseEstimator | "passthrough" = BaseEstimator | 
     const { steps } = this.validated();
     this.resetFit();
     let data: TransformData;
-    let spec;
+    let spec: InputSpec;
     if (X instanceof SparseMatrix) {
       data = X;
       spec = this.specOfMatrix(X);
@@ -192,6 +192,12 @@ export class Pipeline<F extends BaseEstimator | "passthrough" = BaseEstimator | 
         last.fit(data, y);
       }
     } else if (transformLast) out = data;
+    // The pipeline needs what its first step needs (a ColumnTransformer may use fewer columns
+    // than X had, e.g. not the label), so later inputs and single rows need nothing more.
+    const first = steps.find(([, e]) => e !== "passthrough")?.[1];
+    if (first instanceof BaseEstimator && first.isFitted()) {
+      spec = { names: first.featureNamesIn_, kinds: first.featureKindsIn_ };
+    }
     this.setFitted(spec, { fitted: true });
     return out;
   }

@@ -50,6 +50,14 @@ describe("Pipeline", () => {
     expect(() => pipe.predictOne({ ...test[0], monthly_spend: "12" })).toThrow(/"monthly_spend" \(expected number, got string "12"\)/);
   });
 
+  it("needs only the columns its first step uses (a label column at fit is not required later)", () => {
+    const pipe = mixedPipeline().fit(train, y);
+    expect(pipe.featureNamesIn_).toEqual([...mixed.numeric, ...mixed.categorical]);
+    const { churned: _label, ...features } = test[5];
+    expect(pipe.predictOne(features)).toEqual(pipe.predictOne(test[5]));
+    expect(pipe.predictProba([features]).data).toEqual(pipe.predictProba([test[5]]).data);
+  });
+
   it("gives the same probabilities in small chunks as in one batch", () => {
     const whole = mixedPipeline().fit(train, y);
     const chunked = mixedPipeline().setParams({ chunkSize: 7 }).fit(train, y);
