@@ -28,6 +28,8 @@ export interface OnlineContext {
   warehouse: Warehouse;
   lake: string | null;
   schema: string;
+  /** Online tables known to exist (saves a catalog lookup per request). */
+  onlineTables: Set<string>;
 }
 
 /** The outcome of a materialisation, per view. */
@@ -124,6 +126,7 @@ export async function materializeViews(ctx: OnlineContext, views: readonly AnyFe
   const out: MaterializeResult = { views: [] };
   for (const view of views) {
     const online = await ensureOnlineTable(wh, ctx.schema, view);
+    ctx.onlineTables.add(onlineTableName(ctx.schema, view));
     let from = start;
     if (from === null) {
       const prior = await wh.query(`SELECT materialized_until FROM ${state} WHERE view = $1 AND version = $2`, [view.name, view.version]);
@@ -254,7 +257,9 @@ export async function getOnline(
     const keyOf = (i: number) => Object.fromEntries(keyNames.map((k) => [k, entityKeys[i][k]]));
     const arrays = keyNames.map((k) => entityKeys.map((row, i) => keyText(row?.[k], k, i)));
     const tableName = `online_${view.name}_v${view.version}`;
-    const exists = await wh.tableExists(`${ctx.schema}.${tableName}`);
+    const full = onlineTableName(ctx.schema, view);
+    const exists = ctx.onlineTables.has(full) || (await wh.tableExists(full));
+    if (exists) ctx.onlineTables.add(full);
     const found = new Uint8Array(n);
     if (exists) {
       const online = qualified(ctx.schema, tableName);

@@ -512,8 +512,10 @@ export class FeatureStore<V extends AnyFeatureView = AnyFeatureView> {
     if (this.ownsWarehouse) await this.warehouse.close();
   }
 
+  private readonly onlineTables = new Set<string>();
+
   private context() {
-    return { warehouse: this.warehouse, lake: this.lake, schema: this.schema };
+    return { warehouse: this.warehouse, lake: this.lake, schema: this.schema, onlineTables: this.onlineTables };
   }
 
   private pickViews(views: readonly (V | string)[] | undefined): AnyFeatureView[] {
