@@ -2,6 +2,7 @@ import type { PGlite, Transaction as LiteTransaction } from "@electric-sql/pglit
 import pg from "pg";
 import copyStreams from "pg-copy-streams";
 import { TrellisError, WarehouseError } from "../errors";
+import { COPY_HEADER, COPY_TRAILER } from "./copy-binary";
 
 /** One result column: its name and PostgreSQL type OID. @internal */
 export interface RawField {
@@ -28,7 +29,10 @@ export interface Session {
   query(sql: string, params?: readonly unknown[]): Promise<RawResult>;
   /** Runs `COPY (selectSql) TO … (FORMAT binary)` and yields the bytes as they arrive. */
   copyOut(selectSql: string): AsyncIterable<Uint8Array>;
-  /** Runs `COPY target FROM … (FORMAT binary)` fed by `chunks` (a whole binary COPY stream). */
+  /**
+   * Runs `COPY target FROM … (FORMAT binary)` fed by `chunks`: {@link COPY_HEADER}, chunks of whole
+   * rows, {@link COPY_TRAILER} (as {@link CopyBinaryEncoder} produces them).
+   */
   copyIn(target: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<number>;
   /** Runs `fn` in a transaction (a savepoint when already inside one). */
   transaction<T>(fn: (s: Session) => Promise<T>): Promise<T>;
@@ -286,6 +290,16 @@ export class PgClientSession implements Session {
 
 type LiteQueryable = PGlite | LiteTransaction;
 
+/** Bytes of binary COPY input sent to PGlite per COPY statement. */
+let LITE_COPY_PIECE = 32 * 1024 * 1024;
+
+/** Sets the PGlite COPY piece size; returns the previous one. @internal (tests) */
+export function setLiteCopyPieceBytes(bytes: number): number {
+  const previous = LITE_COPY_PIECE;
+  LITE_COPY_PIECE = bytes;
+  return previous;
+}
+
 /**
  * OIDs PGlite would parse into JS values; we ask for the raw text instead so both backends share one
  * conversion to Arrow (and int8 never goes through a lossy number).
@@ -353,17 +367,34 @@ export class LiteSession implements Session {
   }
 
   async copyIn(target: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<number> {
-    const parts: Uint8Array[] = [];
-    for await (const chunk of chunks) parts.push(chunk);
-    try {
-      const res = await this.db.query(`COPY ${target} FROM '/dev/blob' WITH (FORMAT binary)`, [], {
-        blob: new Blob(parts as unknown as ConstructorParameters<typeof Blob>[0]),
-      });
-      return res.affectedRows ?? 0;
-    } catch (err) {
-      throw wrapError(err, `COPY into ${target} failed`);
+    // PGlite reads COPY input from one Blob: feed it in pieces of ~32 MB (each its own COPY with
+    // header and trailer; the encoder never splits a row across chunks) so a streamed load keeps
+    // bounded memory. All pieces run in the caller's transaction.
+    let parts: Uint8Array[] = [];
+    let size = 0;
+    let total = 0;
+    const flush = async () => {
+      if (parts.length === 0) return;
+      const blob = new Blob([COPY_HEADER, ...parts, COPY_TRAILER] as unknown as ConstructorParameters<typeof Blob>[0]);
+      parts = [];
+      size = 0;
+      try {
+        const res = await this.db.query(`COPY ${target} FROM '/dev/blob' WITH (FORMAT binary)`, [], { blob });
+        total += res.affectedRows ?? 0;
+      } catch (err) {
+        throw wrapError(err, `COPY into ${target} failed`);
+      }
+    };
+    for await (const chunk of chunks) {
+      if (chunk === COPY_HEADER || chunk === COPY_TRAILER) continue;
+      parts.push(chunk);
+      size += chunk.length;
+      if (size >= LITE_COPY_PIECE) await flush();
     }
+    await flush();
+    return total;
   }
+
 
   async transaction<T>(fn: (s: Session) => Promise<T>): Promise<T> {
     if (this.depth === 0) {

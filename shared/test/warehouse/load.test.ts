@@ -1,6 +1,7 @@
 import * as arrow from "apache-arrow";
 import { beforeAll, describe, expect, it } from "vitest";
 import { InvalidArgumentError, SchemaMismatchError, type Warehouse, WarehouseError } from "@trellis/shared";
+import { setLiteCopyPieceBytes } from "../../src/warehouse/session";
 import { uniqueName, useWarehouses } from "../helpers/warehouses";
 
 const targets = useWarehouses();
@@ -156,6 +157,22 @@ describe.each(targets)("Warehouse.load on $name", (target) => {
     const created = uniqueName("emt");
     expect(await wh.load(kv([], []), created)).toEqual({ rows: 0 });
     expect((await wh.tableSchema(created)).fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual(["k:Int32", "v:Utf8"]);
+  });
+
+  it("streams a load in several COPY pieces and still rolls all of them back on failure", async () => {
+    const previous = setLiteCopyPieceBytes(4096);
+    try {
+      const table = uniqueName("pieces");
+      const many = Array.from({ length: 20 }, (_, b) => kv(Array.from({ length: 500 }, (_, i) => b * 500 + i), Array.from({ length: 500 }, (_, i) => `v${i}`)));
+      expect(await wh.load(batches(...many), table)).toEqual({ rows: 10000 });
+      const sum = await wh.query(`SELECT count(*)::int4 AS n, sum(k)::int8 AS s FROM ${table}`);
+      expect(sum.get(0)!.toJSON()).toEqual({ n: 10000, s: BigInt((9999 * 10000) / 2) });
+      const bad = new arrow.Table({ k: arrow.vectorFromArray([1.5], new arrow.Float64()), v: arrow.vectorFromArray(["x"], new arrow.Utf8()) });
+      await expect(wh.load(batches(...many, bad), table)).rejects.toThrow(SchemaMismatchError);
+      expect((await wh.query(`SELECT count(*)::int4 AS n FROM ${table}`)).get(0)!.n).toBe(10000);
+    } finally {
+      setLiteCopyPieceBytes(previous);
+    }
   });
 
   it("loads into a schema-qualified table", async () => {
