@@ -1,6 +1,6 @@
 import * as arrow from "apache-arrow";
 import { DataIoError, InvalidArgumentError } from "../errors";
-import { ColumnBuilder, PG_EPOCH_DAYS } from "./column-builder";
+import { ColumnBuilder, PG_EPOCH_DAYS, PG_EPOCH_US } from "./column-builder";
 import { K, type Kind } from "./types";
 
 /** The 11-byte signature, flags and header-extension length that open a binary COPY stream. */
@@ -11,6 +11,8 @@ export const COPY_HEADER = Uint8Array.from([
 export const COPY_TRAILER = Uint8Array.from([0xff, 0xff]);
 
 const EMPTY = new Uint8Array(0);
+const TS_EPOCH_HI = Number(PG_EPOCH_US >> 32n);
+const TS_EPOCH_LO = Number(PG_EPOCH_US & 0xffffffffn);
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
@@ -163,6 +165,27 @@ export class CopyBinaryDecoder {
             b.i32[i] = view.getInt32(p);
             b.validity[byte] |= bit;
             break;
+          case K.TIMESTAMP: {
+            const hi = view.getInt32(p);
+            const lo = view.getUint32(p + 4);
+            if ((hi === 0x7fffffff && lo === 0xffffffff) || (hi === -0x80000000 && lo === 0)) {
+              b.length = i;
+              b.appendBinary(buf, view, p, len);
+              break;
+            }
+            // Shift from PostgreSQL's epoch (2000-01-01) to Unix time in two 32-bit halves.
+            let l = lo + TS_EPOCH_LO;
+            let h = hi + TS_EPOCH_HI;
+            if (l >= 4294967296) {
+              l -= 4294967296;
+              h += 1;
+            }
+            const w = b.i32;
+            w[2 * i] = l | 0;
+            w[2 * i + 1] = h | 0;
+            b.validity[byte] |= bit;
+            break;
+          }
           case K.TEXT: {
             if (b.bytesLen + len > b.bytes.length) b.ensureBytes(len);
             const bytes = b.bytes;
