@@ -4,7 +4,7 @@
 export const PROD_VERSION = "0.1.0";
 
 // --- base (estimator contract, Matrix, input checking, JSON registry) ---
-export { Matrix, SparseMatrix, defaultColumnNames } from "./base/matrix";
+export { Matrix, SparseMatrix, defaultColumnNames, isArrowTable, isArrowVector } from "./base/matrix";
 export { Frame, toFrame, nRows } from "./base/frame";
 export type { ColumnKind, FrameColumn, NumberColumn, CategoryColumn, RowObject, XInput, InputSpec, ColumnSelection } from "./base/frame";
 export { toLabels, sortLabels, encodeLabels, toNumericTarget } from "./base/labels";

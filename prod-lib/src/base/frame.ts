@@ -1,6 +1,6 @@
 import { Float64, Table, Utf8, makeData, makeVector, vectorFromArray, type Vector, type DataType } from "apache-arrow";
 import { InvalidArgumentError, SchemaMismatchError, type MistypedColumn } from "@trellis/shared";
-import { Matrix, SparseMatrix, numericVectorToFloat64 } from "./matrix";
+import { Matrix, SparseMatrix, isArrowTable, numericVectorToFloat64 } from "./matrix";
 
 /** What an estimator learns about one input column at fit: numbers, or categories (strings). */
 export type ColumnKind = "number" | "category";
@@ -495,7 +495,7 @@ export function toFrame(X: XInput, owner: string, spec?: InputSpec | ColumnSelec
       `${owner} does not accept a SparseMatrix here; pass dense data (sparse.toDense()) or a sparse-capable setting.`,
     );
   }
-  if (X instanceof Table) {
+  if (isArrowTable(X)) {
     const names = spec ? spec.names : X.schema.fields.map((f) => f.name);
     const cols: FrameColumn[] = [];
     for (let j = 0; j < names.length; j++) {
@@ -543,7 +543,7 @@ export function toFrame(X: XInput, owner: string, spec?: InputSpec | ColumnSelec
  * @example nRows([{ a: 1 }, { a: 2 }]) // 2
  */
 export function nRows(X: XInput): number {
-  if (X instanceof Table) return X.numRows;
+  if (isArrowTable(X)) return X.numRows;
   if (X instanceof Matrix || X instanceof SparseMatrix || X instanceof Frame) return X.rows;
   if (Array.isArray(X)) return X.length;
   return 0;

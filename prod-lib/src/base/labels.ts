@@ -1,4 +1,5 @@
-import { Vector, type DataType } from "apache-arrow";
+import type { Vector, DataType } from "apache-arrow";
+import { isArrowVector } from "./matrix";
 import { InvalidArgumentError, ValidationError } from "@trellis/shared";
 
 /** A class label: a number or a string. */
@@ -28,7 +29,7 @@ function isMissing(v: unknown): boolean {
  */
 export function toLabels(y: YInput, owner: string, expectedLength?: number): Label[] {
   let out: Label[];
-  if (y instanceof Vector) {
+  if (isArrowVector(y)) {
     out = new Array<Label>(y.length);
     for (let i = 0; i < y.length; i++) {
       const v = y.get(i) as unknown;

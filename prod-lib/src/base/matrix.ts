@@ -1,5 +1,26 @@
-import { Float64, Table, makeData, makeVector, type Vector, type DataType } from "apache-arrow";
+import { Float64, Table, Vector, makeData, makeVector, type DataType } from "apache-arrow";
 import { InvalidArgumentError } from "@trellis/shared";
+
+/**
+ * True for an Apache Arrow Table, also one made by another copy or version of apache-arrow
+ * (checked by shape, not `instanceof`, so tables from the caller's own Arrow build work).
+ * @example isArrowTable(tableFromArrays({ a: Float64Array.of(1) })) // true
+ */
+export function isArrowTable(x: unknown): x is Table {
+  if (x instanceof Table) return true;
+  const t = x as { schema?: { fields?: unknown }; getChild?: unknown; numRows?: unknown } | null;
+  return typeof t === "object" && t !== null && Array.isArray(t.schema?.fields) && typeof t.getChild === "function" && typeof t.numRows === "number";
+}
+
+/**
+ * True for an Apache Arrow Vector (by shape, see {@link isArrowTable}).
+ * @example isArrowVector(vectorFromArray([1, 2])) // true
+ */
+export function isArrowVector(x: unknown): x is Vector<DataType> {
+  if (x instanceof Vector) return true;
+  const v = x as { data?: unknown; get?: unknown; length?: unknown; type?: unknown } | null;
+  return typeof v === "object" && v !== null && Array.isArray(v.data) && typeof v.get === "function" && typeof v.length === "number" && typeof v.type === "object";
+}
 
 /**
  * Default column names for unnamed data, as scikit-learn names generated features: `x0`, `x1`, …
@@ -103,7 +124,7 @@ export class Matrix {
    * @example Matrix.fromArrow(tableFromArrays({ a: Float64Array.of(1, 2) })).toArray() // [[1], [2]]
    */
   static fromArrow(table: Table, columns?: readonly string[]): Matrix {
-    if (!(table instanceof Table)) throw new InvalidArgumentError("Matrix.fromArrow: expected an Apache Arrow Table.");
+    if (!isArrowTable(table)) throw new InvalidArgumentError("Matrix.fromArrow: expected an Apache Arrow Table.");
     const names = columns ? [...columns] : table.schema.fields.map((f) => f.name);
     const rows = table.numRows;
     const cols = names.length;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Table, vectorFromArray, Utf8, Float64, Dictionary, Int8, TimestampMillisecond } from "apache-arrow";
 import { SchemaMismatchError } from "@trellis/shared";
-import { Frame, Matrix, toFrame } from "@trellis/prod";
+import { Frame, Matrix, isArrowTable, toFrame, toLabels } from "@trellis/prod";
 
 describe("toFrame", () => {
   it("reads row objects: numbers as Float64Array (null/undefined/NaN → NaN), strings dictionary coded", () => {
@@ -56,6 +56,18 @@ describe("toFrame", () => {
   it("refuses things that are not tabular with the accepted shapes in the message", () => {
     expect(() => toFrame([[1, 2]] as unknown as Record<string, unknown>[], "Thing")).toThrow(/row 0 is an array.*Matrix\.fromArray/);
     expect(() => toFrame(42 as unknown as Record<string, unknown>[], "Thing")).toThrow(/pass an Apache Arrow Table, an array of row objects or a Matrix/);
+  });
+
+  it("accepts a table and targets from another copy of apache-arrow (checked by shape, not instanceof)", () => {
+    const t = new Table({ s: vectorFromArray(["x", null], new Utf8()), n: vectorFromArray([1, 2], new Float64()) });
+    const foreign = { schema: t.schema, numRows: t.numRows, getChild: (n: string) => t.getChild(n as "s" | "n") };
+    expect(isArrowTable(foreign)).toBe(true);
+    expect(isArrowTable([{ a: 1 }])).toBe(false);
+    const f = toFrame(foreign as unknown as Table, "test");
+    expect(f.names).toEqual(["s", "n"]);
+    const v = t.getChild("n")!;
+    const foreignVector = { data: v.data, get: (i: number) => v.get(i), length: v.length, type: v.type };
+    expect(toLabels(foreignVector as unknown as typeof v, "test")).toEqual([1, 2]);
   });
 
   it("converts a Matrix by column name", () => {
