@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { InvalidArgumentError, ValidationError } from "@trellis/shared";
 import { BaseEstimator, extractRow, registerEstimator } from "./base/estimator";
-import { Frame, toFrame, type InputSpec, type RowObject, type XInput } from "./base/frame";
+import { Frame, nRows, toFrame, type InputSpec, type RowObject, type XInput } from "./base/frame";
 import { toLabels, toNumericTarget, type Label, type YInput } from "./base/labels";
-import { Matrix, SparseMatrix } from "./base/matrix";
+import type { Table } from "apache-arrow";
+import { Matrix, SparseMatrix, isArrowTable } from "./base/matrix";
 import {
   argmaxLabels,
   hasRowPredict,
@@ -277,24 +278,35 @@ export class Pipeline<F extends BaseEstimator | "passthrough" = BaseEstimator | 
   }
 
   /** The input as a frame with the fit columns (or a sparse matrix as is). */
-  private input(X: XInput): Frame | SparseMatrix {
-    const spec = this.spec;
-    const src = X instanceof SparseMatrix ? X : toFrame(X, this.estimatorName, spec, { owned: true });
-    if (src.rows === 0) throw new InvalidArgumentError(`${this.estimatorName}: X has 0 rows; pass at least one row.`);
-    this.totalRows = src.rows;
-    return src;
+  /** Rows `start`..`end` of any input, without copying values (Arrow and Matrix slices are views). */
+  private static sliceInput(X: XInput, start: number, end: number): XInput {
+    if (X instanceof Frame) return X.slice(start, end);
+    if (X instanceof Matrix || X instanceof SparseMatrix) return X.sliceRows(start, end);
+    if (Array.isArray(X)) return X.slice(start, end);
+    return (X as Table).slice(start, end);
   }
 
   /** Applies `fn` to row chunks of the transformed input and returns the per-chunk results. */
   private chunked<T>(X: XInput, fn: (data: TransformData, start: number, end: number) => T): T[] {
     void this.learned;
     const { chunkSize } = this.checkParams(schema);
-    const src = this.input(X);
+    const spec = this.spec;
+    const total = nRows(X);
+    if (total === 0) {
+      if (!isArrowTable(X) && !Array.isArray(X) && !(X instanceof Frame) && !(X instanceof Matrix) && !(X instanceof SparseMatrix)) {
+        toFrame(X, this.estimatorName, spec); // throws the "not tabular" error
+      }
+      throw new InvalidArgumentError(`${this.estimatorName}: X has 0 rows; pass at least one row.`);
+    }
+    this.totalRows = total;
     const out: T[] = [];
-    for (let start = 0; start < src.rows; start += chunkSize) {
-      const end = Math.min(src.rows, start + chunkSize);
-      const piece = start === 0 && end === src.rows ? src : src instanceof Frame ? src.slice(start, end) : src.sliceRows(start, end);
-      out.push(fn(this.transformChunk(piece), start, end));
+    // Convert chunk by chunk: the converted buffers are still in cache when the steps read them,
+    // and memory stays bounded by the chunk size, not the input size.
+    for (let start = 0; start < total; start += chunkSize) {
+      const end = Math.min(total, start + chunkSize);
+      const piece = start === 0 && end === total ? X : Pipeline.sliceInput(X, start, end);
+      const data = piece instanceof SparseMatrix ? piece : toFrame(piece, this.estimatorName, spec, { owned: true, rowOffset: start });
+      out.push(fn(this.transformChunk(data), start, end));
     }
     return out;
   }

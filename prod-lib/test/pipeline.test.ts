@@ -65,6 +65,12 @@ describe("Pipeline", () => {
     expect(chunked.predict(test)).toEqual(whole.predict(test));
   });
 
+  it("names the absolute row of a mistyped value found in a later chunk", () => {
+    const pipe = mixedPipeline().setParams({ chunkSize: 50 }).fit(train, y);
+    const bad = test.map((r, i) => (i === 123 ? { ...r, monthly_spend: "n/a" } : r));
+    expect(() => pipe.predictProba(bad)).toThrow(/"monthly_spend" \(expected number, got string "n\/a" at row 123\)/);
+  });
+
   it("equals its steps applied by hand", () => {
     const pipe = mixedPipeline().fit(train, y);
     const prep = mixedPreprocessor().fit(train);

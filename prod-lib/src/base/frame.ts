@@ -205,7 +205,7 @@ function rowsColumn(
   rows: readonly RowObject[],
   name: string,
   expected: ColumnKind | undefined,
-  owner: string,
+  rowOffset: number,
   mistyped: MistypedColumn[],
 ): FrameColumn | null {
   const n = rows.length;
@@ -229,7 +229,7 @@ function rowsColumn(
       else if (v === null || v === undefined) values[i] = NaN;
       else if (typeof v === "boolean") values[i] = v ? 1 : 0;
       else {
-        mistyped.push({ column: name, expected: "number", actual: `${describeValue(v)} at row ${i}` });
+        mistyped.push({ column: name, expected: "number", actual: `${describeValue(v)} at row ${i + rowOffset}` });
         return null;
       }
     }
@@ -238,11 +238,10 @@ function rowsColumn(
   for (let i = 0; i < n; i++) {
     const v = rows[i][name];
     if (typeof v !== "string" && v !== null && v !== undefined && !(typeof v === "number" && Number.isNaN(v))) {
-      mistyped.push({ column: name, expected: "string", actual: `${describeValue(v)} at row ${i}` });
+      mistyped.push({ column: name, expected: "string", actual: `${describeValue(v)} at row ${i + rowOffset}` });
       return null;
     }
   }
-  void owner;
   return categoryFromValues((i) => rows[i][name], n);
 }
 
@@ -454,13 +453,19 @@ function isRowArray(X: unknown): X is readonly RowObject[] {
  * exactly `spec.names` in that order, and any missing or mistyped column is reported at once in a
  * `SchemaMismatchError`; extra columns are ignored. A {@link ColumnSelection} (names without kinds)
  * takes those columns and infers their kinds. `owned` marks a fresh conversion as owned by the
- * caller (see {@link Frame.owned}); only library internals pass it. A sparse matrix is refused here: estimators
+ * caller (see {@link Frame.owned}); only library internals pass it. `rowOffset` shifts the row
+ * numbers in error messages (for inputs converted chunk by chunk). A sparse matrix is refused here: estimators
  * that accept sparse input check for it before converting.
  *
  * @example
  * toFrame([{ b: "x", a: 1 }], "OneHotEncoder", { names: ["a", "b"], kinds: ["number", "category"] }).names // ["a", "b"]
  */
-export function toFrame(X: XInput, owner: string, spec?: InputSpec | ColumnSelection, options: { owned?: boolean } = {}): Frame {
+export function toFrame(
+  X: XInput,
+  owner: string,
+  spec?: InputSpec | ColumnSelection,
+  options: { owned?: boolean; rowOffset?: number } = {},
+): Frame {
   // Fresh conversions may be marked owned by library callers; a given Frame keeps its own flag.
   const owned = options.owned ?? false;
   const missing: string[] = [];
@@ -527,7 +532,7 @@ export function toFrame(X: XInput, owner: string, spec?: InputSpec | ColumnSelec
         missing.push(name);
         continue;
       }
-      const c = rowsColumn(rows, name, spec?.kinds?.[j], owner, mistyped);
+      const c = rowsColumn(rows, name, spec?.kinds?.[j], options.rowOffset ?? 0, mistyped);
       if (c) cols.push(c);
     }
     throwMismatch(owner, missing, mistyped);
