@@ -1,21 +1,25 @@
 /**
  * Benchmark of the mixed pipeline (impute + scale + one-hot + logistic regression) from issue 4:
  * fit on 200k rows, predictProba on 1M rows (with peak memory), and predictOne p50/p99 on plain
- * row objects. Data: 16 numeric columns with ~5% nulls and 3 string categoricals whose one-hot
- * encoding brings the model to 244 dimensions, with a seeded synthetic 0/1 label.
+ * row objects. Data: the shared benchmark table of bench/data.ts (16 numeric columns, some with
+ * nulls, and 3 string categoricals, one-hot encoded) with a seeded synthetic 0/1 label.
  *
  * Run alone: `npx tsx bench/pipeline.ts` (the lead's bench/run.ts calls {@link benchPipeline}).
  */
 import { pathToFileURL } from "node:url";
-import { Float64, Table, Utf8, makeData, makeVector, type Vector, type DataType } from "apache-arrow";
+import type { Table } from "apache-arrow";
 import {
   ColumnTransformer,
+  toFrame,
+  type CategoryColumn,
+  type NumberColumn,
   LogisticRegression,
   OneHotEncoder,
   Pipeline,
   SimpleImputer,
   StandardScaler,
 } from "@trellis/prod";
+import { generateBenchTable } from "./data";
 
 /** One benchmark figure, as the bench runner expects. */
 export interface BenchResult {
@@ -24,10 +28,6 @@ export interface BenchResult {
   runs: number;
   extra?: Record<string, number | string>;
 }
-
-const N_NUMERIC = 16;
-/** Category counts: 16 numeric + 12 + 40 + 176 one-hot columns = 244 model dimensions. */
-const CARDINALITIES = [12, 40, 176];
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -40,67 +40,31 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-/** The synthetic table and label (deterministic for a seed). */
-export function syntheticBenchTable(rows: number, seed = 42): { table: Table; y: Int32Array; numeric: string[]; categorical: string[] } {
-  const rand = mulberry32(seed);
-  const numeric = Array.from({ length: N_NUMERIC }, (_, j) => `num_${j}`);
-  const categorical = CARDINALITIES.map((_, j) => `cat_${j}`);
-  const weights = numeric.map(() => rand() * 2 - 1);
-  const levelEffects = CARDINALITIES.map((k) => Array.from({ length: k }, () => rand() * 2 - 1));
-  const levelNames = CARDINALITIES.map((k, j) => Array.from({ length: k }, (_, v) => `c${j}_level_${v}`));
+/**
+ * The shared benchmark table (bench/data.ts: 16 numeric columns f0..f15, some with nulls, and
+ * the string categoricals cat5, cat20, cat200) with a seeded synthetic 0/1 label drawn from a
+ * logistic model of the numeric columns and per-level effects of the categoricals.
+ */
+export function benchTableWithLabel(rows: number, seed = 42): { table: Table; y: Int32Array; numeric: string[]; categorical: string[] } {
+  const table = generateBenchTable(rows, seed);
+  const numeric = Array.from({ length: 16 }, (_, j) => `f${j}`);
+  const categorical = ["cat5", "cat20", "cat200"];
+  const rand = mulberry32(seed ^ 0x5eed);
+  const frame = toFrame(table, "bench", { names: [...numeric, ...categorical] });
   const logit = new Float64Array(rows);
-  const vectors: Record<string, Vector<DataType>> = {};
-  for (let j = 0; j < N_NUMERIC; j++) {
-    const values = new Float64Array(rows);
-    const valid = new Uint8Array(Math.ceil(rows / 8));
-    const scale = 1 + j * 3;
-    for (let i = 0; i < rows; i++) {
-      const x = (rand() + rand() + rand() - 1.5) * scale + j;
-      if (rand() < 0.05) continue; // null
-      values[i] = x;
-      valid[i >> 3] |= 1 << (i & 7);
-      logit[i] += (weights[j] * (x - j)) / scale;
-    }
-    const nullCount = rows - popcount(valid, rows);
-    vectors[numeric[j]] = makeVector(makeData({ type: new Float64(), length: rows, data: values, nullBitmap: valid, nullCount }));
+  for (const name of numeric) {
+    const w = rand() * 2 - 1;
+    const v = (frame.column(name) as NumberColumn).values;
+    for (let i = 0; i < rows; i++) if (v[i] === v[i]) logit[i] += w * v[i];
   }
-  const encoder = new TextEncoder();
-  CARDINALITIES.forEach((k, j) => {
-    // Built straight into Arrow buffers (offsets + UTF-8 bytes) so the generator itself stays lean.
-    const levelBytes = levelNames[j].map((s) => encoder.encode(s));
-    const maxLen = Math.max(...levelBytes.map((b) => b.length));
-    const offsets = new Int32Array(rows + 1);
-    const bytes = new Uint8Array(rows * maxLen);
-    const valid = new Uint8Array(Math.ceil(rows / 8));
-    let pos = 0;
-    let nulls = 0;
-    for (let i = 0; i < rows; i++) {
-      // Skewed level frequencies, ~3% missing.
-      if (rand() < 0.03) {
-        nulls++;
-        offsets[i + 1] = pos;
-        continue;
-      }
-      const v = Math.floor(k * rand() * rand());
-      bytes.set(levelBytes[v], pos);
-      pos += levelBytes[v].length;
-      offsets[i + 1] = pos;
-      valid[i >> 3] |= 1 << (i & 7);
-      logit[i] += levelEffects[j][v];
-    }
-    vectors[categorical[j]] = makeVector(
-      makeData({ type: new Utf8(), length: rows, valueOffsets: offsets, data: bytes.slice(0, pos), nullBitmap: valid, nullCount: nulls }),
-    ) as Vector<DataType>;
-  });
+  for (const name of categorical) {
+    const c = frame.column(name) as CategoryColumn;
+    const effect = c.levels.map(() => rand() * 2 - 1);
+    for (let i = 0; i < rows; i++) if (c.codes[i] >= 0) logit[i] += effect[c.codes[i]];
+  }
   const y = new Int32Array(rows);
   for (let i = 0; i < rows; i++) y[i] = rand() < 1 / (1 + Math.exp(-logit[i])) ? 1 : 0;
-  return { table: new Table(vectors), y, numeric, categorical };
-}
-
-function popcount(bits: Uint8Array, n: number): number {
-  let c = 0;
-  for (let i = 0; i < n; i++) c += (bits[i >> 3] >> (i & 7)) & 1;
-  return c;
+  return { table, y, numeric, categorical };
 }
 
 /** The benchmark pipeline. */
@@ -148,7 +112,7 @@ export async function benchPipeline(options: { fitRows?: number; predictRows?: n
   const calls = options.singleRowCalls ?? 200_000;
   const results: BenchResult[] = [];
 
-  const { table, y, numeric, categorical } = syntheticBenchTable(predictRows, 42);
+  const { table, y, numeric, categorical } = benchTableWithLabel(predictRows, 42);
   const fitTable = table.slice(0, fitRows);
   const fitY = y.subarray(0, fitRows);
 

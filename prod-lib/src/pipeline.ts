@@ -168,15 +168,18 @@ export class Pipeline<F extends BaseEstimator | "passthrough" = BaseEstimator | 
   private fitChain(X: XInput, y: YInput | undefined, transformLast: boolean): TransformData | null {
     const { steps } = this.validated();
     this.resetFit();
-    let data: TransformData;
-    let spec: InputSpec;
-    if (X instanceof SparseMatrix) {
-      data = X;
-      spec = this.specOfMatrix(X);
-    } else {
-      const frame = this.fitFrame(X);
-      data = frame;
-      spec = this.specOf(frame);
+    const first = steps.find(([, e]) => e !== "passthrough")?.[1] as BaseEstimator | undefined;
+    // The first step converts X itself, so columns it does not use (a label, an id, a timestamp
+    // a ColumnTransformer leaves out) are never read. Only an all-"passthrough" pipeline converts here.
+    let data: XInput | TransformData = X;
+    let spec: InputSpec | null = null;
+    if (!first) {
+      if (X instanceof SparseMatrix) spec = this.specOfMatrix(X);
+      else {
+        const frame = this.fitFrame(X);
+        data = frame;
+        spec = this.specOf(frame);
+      }
     }
     for (let k = 0; k < steps.length - 1; k++) {
       const est = steps[k][1];
@@ -192,14 +195,11 @@ export class Pipeline<F extends BaseEstimator | "passthrough" = BaseEstimator | 
       } else {
         last.fit(data, y);
       }
-    } else if (transformLast) out = data;
-    // The pipeline needs what its first step needs (a ColumnTransformer may use fewer columns
-    // than X had, e.g. not the label), so later inputs and single rows need nothing more.
-    const first = steps.find(([, e]) => e !== "passthrough")?.[1];
-    if (first instanceof BaseEstimator && first.isFitted()) {
-      spec = { names: first.featureNamesIn_, kinds: first.featureKindsIn_ };
-    }
-    this.setFitted(spec, { fitted: true });
+    } else if (transformLast) out = data as TransformData;
+    // The pipeline needs exactly what its first step needs, so later inputs and single rows
+    // need nothing more.
+    if (first) spec = { names: first.featureNamesIn_, kinds: first.featureKindsIn_ };
+    this.setFitted(spec as InputSpec, { fitted: true });
     return out;
   }
 

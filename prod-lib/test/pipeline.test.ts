@@ -1,5 +1,7 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
+import { Float64, Table, TimestampMillisecond, vectorFromArray } from "apache-arrow";
 import {
+  ColumnTransformer,
   LogisticRegression,
   LinearRegression,
   Matrix,
@@ -56,6 +58,20 @@ describe("Pipeline", () => {
     const { churned: _label, ...features } = test[5];
     expect(pipe.predictOne(features)).toEqual(pipe.predictOne(test[5]));
     expect(pipe.predictProba([features]).data).toEqual(pipe.predictProba([test[5]]).data);
+  });
+
+  it("never reads columns its first step leaves out (e.g. a timestamp in the Arrow table)", () => {
+    const n = 40;
+    const table = new Table({
+      ts: vectorFromArray(Array.from({ length: n }, (_, i) => new Date(i * 1000)), new TimestampMillisecond()),
+      x: vectorFromArray(Array.from({ length: n }, (_, i) => (i % 7) - 3), new Float64()),
+    });
+    const target = Array.from({ length: n }, (_, i) => ((i % 7) - 3 + (i % 2) > 0 ? 1 : 0));
+    const pipe = new Pipeline({
+      steps: [["prep", new ColumnTransformer({ transformers: [["num", new StandardScaler(), ["x"]]] })], ["clf", new LogisticRegression()]],
+    }).fit(table, target);
+    expect(pipe.featureNamesIn_).toEqual(["x"]);
+    expect(pipe.predictProba(table).rows).toBe(n);
   });
 
   it("gives the same probabilities in small chunks as in one batch", () => {
