@@ -186,12 +186,11 @@ function packBits(bytes: Uint8Array, length: number): Uint8Array {
 }
 
 /**
- * Gathers rows `idx` (-1 → null) of a flattened column into a new single-chunk vector.
+ * Gathers rows `idx` (-1 → null) of a flattened column into a new single-chunk vector. Each kind of
+ * column has its own small loop over one typed-array type, so V8 keeps every loop monomorphic.
  */
 export function gatherColumn(col: FlatColumn, idx: Int32Array): arrow.Vector {
   const n = idx.length;
-  const valid = new Uint8Array(n);
-  let nullCount = 0;
   if (col.kind === "generic") {
     const out: unknown[] = new Array(n);
     for (let i = 0; i < n; i++) {
@@ -200,59 +199,98 @@ export function gatherColumn(col: FlatColumn, idx: Int32Array): arrow.Vector {
     }
     return arrow.vectorFromArray(out as never[], col.type as never) as arrow.Vector;
   }
-  const srcValid = col.valid;
-  for (let i = 0; i < n; i++) {
-    const j = idx[i];
-    const ok = j >= 0 && (srcValid === null || srcValid[j] === 1) ? 1 : 0;
-    valid[i] = ok;
-    if (!ok) nullCount++;
-  }
+  const valid = new Uint8Array(n);
+  const nullCount = gatherValidity(col.valid, idx, valid);
   const nullBitmap = nullCount > 0 ? packBits(valid, n) : undefined;
   if (col.kind === "fixed") {
-    const Ctor = col.values.constructor as unknown as NumericArrayCtor;
-    const out = new Ctor(n);
     const src = col.values;
-    if (src instanceof BigInt64Array || src instanceof BigUint64Array) {
-      // Copy 64-bit values as two 32-bit words: no BigInt per element.
-      const o = new Int32Array((out as BigInt64Array).buffer);
-      const w = new Int32Array(src.buffer, src.byteOffset, src.length * 2);
-      for (let i = 0; i < n; i++) {
-        const j = idx[i];
-        if (j >= 0) {
-          o[2 * i] = w[2 * j];
-          o[2 * i + 1] = w[2 * j + 1];
-        }
-      }
-    } else {
-      const o = out as Float64Array;
-      const s = src as Float64Array;
-      for (let i = 0; i < n; i++) {
-        const j = idx[i];
-        if (j >= 0) o[i] = s[j];
-      }
-    }
+    const Ctor = src.constructor as unknown as NumericArrayCtor;
+    const out = new Ctor(n);
+    const width = src.BYTES_PER_ELEMENT;
+    if (width === 8 || width === 4) {
+      const words = width / 4;
+      gatherWords(new Int32Array(src.buffer, src.byteOffset, src.length * words), idx, new Int32Array(out.buffer), words);
+    } else if (width === 2) gatherInt16(new Int16Array(src.buffer, src.byteOffset, src.length), idx, new Int16Array(out.buffer));
+    else gatherUint8(new Uint8Array(src.buffer, src.byteOffset, src.length), idx, new Uint8Array(out.buffer));
     const data = arrow.makeData({ type: col.type as arrow.Int, length: n, nullCount, nullBitmap, data: out as never });
     return arrow.makeVector(data) as arrow.Vector;
   }
   if (col.kind === "bool") {
     const bits = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const j = idx[i];
-      if (j >= 0) bits[i] = col.values[j];
-    }
+    gatherUint8(col.values, idx, bits);
     const data = arrow.makeData({ type: new arrow.Bool(), length: n, nullCount, nullBitmap, data: packBits(bits, n) });
     return arrow.makeVector(data) as arrow.Vector;
   }
+  const { offsets, bytes } = gatherUtf8(col.offsets, col.bytes, idx, valid);
+  const data = arrow.makeData({ type: new arrow.Utf8(), length: n, nullCount, nullBitmap, valueOffsets: offsets, data: bytes });
+  return arrow.makeVector(data) as arrow.Vector;
+}
+
+function gatherValidity(srcValid: Uint8Array | null, idx: Int32Array, valid: Uint8Array): number {
+  let nulls = 0;
+  const n = idx.length;
+  if (srcValid === null) {
+    for (let i = 0; i < n; i++) {
+      const ok = idx[i] >= 0 ? 1 : 0;
+      valid[i] = ok;
+      nulls += 1 - ok;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const j = idx[i];
+      const ok = j >= 0 ? srcValid[j] : 0;
+      valid[i] = ok;
+      nulls += 1 - ok;
+    }
+  }
+  return nulls;
+}
+
+/** Copies elements of `words` 32-bit words each (1 or 2). */
+function gatherWords(src: Int32Array, idx: Int32Array, out: Int32Array, words: number): void {
+  const n = idx.length;
+  if (words === 1) {
+    for (let i = 0; i < n; i++) {
+      const j = idx[i];
+      if (j >= 0) out[i] = src[j];
+    }
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const j = idx[i];
+    if (j >= 0) {
+      out[2 * i] = src[2 * j];
+      out[2 * i + 1] = src[2 * j + 1];
+    }
+  }
+}
+
+function gatherInt16(src: Int16Array, idx: Int32Array, out: Int16Array): void {
+  for (let i = 0; i < idx.length; i++) {
+    const j = idx[i];
+    if (j >= 0) out[i] = src[j];
+  }
+}
+
+function gatherUint8(src: Uint8Array, idx: Int32Array, out: Uint8Array): void {
+  for (let i = 0; i < idx.length; i++) {
+    const j = idx[i];
+    if (j >= 0) out[i] = src[j];
+  }
+}
+
+function gatherUtf8(so: Int32Array, src: Uint8Array, idx: Int32Array, valid: Uint8Array): { offsets: Int32Array; bytes: Uint8Array } {
+  const n = idx.length;
   const offsets = new Int32Array(n + 1);
   let total = 0;
   for (let i = 0; i < n; i++) {
-    const j = idx[i];
-    if (valid[i]) total += col.offsets[j + 1] - col.offsets[j];
+    if (valid[i]) {
+      const j = idx[i];
+      total += so[j + 1] - so[j];
+    }
     offsets[i + 1] = total;
   }
   const bytes = new Uint8Array(total);
-  const src = col.bytes;
-  const so = col.offsets;
   for (let i = 0; i < n; i++) {
     if (!valid[i]) continue;
     const j = idx[i];
@@ -261,8 +299,7 @@ export function gatherColumn(col: FlatColumn, idx: Int32Array): arrow.Vector {
     const end = so[j + 1];
     for (let k = so[j]; k < end; k++) bytes[w++] = src[k];
   }
-  const data = arrow.makeData({ type: new arrow.Utf8(), length: n, nullCount, nullBitmap, valueOffsets: offsets, data: bytes });
-  return arrow.makeVector(data) as arrow.Vector;
+  return { offsets, bytes };
 }
 
 const TWO_32 = 4294967296;
