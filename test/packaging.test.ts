@@ -44,6 +44,27 @@ describe("package builds", () => {
     });
   }
 
+  it("shares one copy of each estimator class between @trellis/prod and its /testing entry (CommonJS too)", () => {
+    for (const mode of ["cjs", "esm"] as const) {
+      const body =
+        'const results = t.checkEstimator(() => new p.StandardScaler(), { tags: { allowMissing: true } });' +
+        'const est = new p.StandardScaler();' +
+        'process.stdout.write(JSON.stringify({ passed: results.every((r) => r.passed), n: results.length, name: est.toJSON().className }));';
+      const script =
+        mode === "cjs"
+          ? `const p = require("@trellis/prod"); const t = require("@trellis/prod/testing"); ${body}`
+          : `const p = await import("@trellis/prod"); const t = await import("@trellis/prod/testing"); ${body}`;
+      const out = execFileSync(process.execPath, mode === "cjs" ? ["-e", script] : ["--input-type=module", "-e", script], {
+        cwd: root,
+        encoding: "utf8",
+      });
+      const parsed = JSON.parse(out);
+      expect(parsed.passed, mode).toBe(true);
+      expect(parsed.n).toBeGreaterThan(10);
+      expect(parsed.name).toBe("StandardScaler");
+    }
+  });
+
   it("lists every workspace library's entry points in its manifest", () => {
     for (const dir of ["shared", "prod-lib", "dev-lib"]) {
       const m = JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8"));

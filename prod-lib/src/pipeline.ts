@@ -579,4 +579,4 @@ export function makePipeline<F extends BaseEstimator | "passthrough">(
   return new Pipeline<F>({ steps });
 }
 
-registerEstimator(Pipeline);
+registerEstimator(Pipeline, "Pipeline");

@@ -20,7 +20,8 @@ import {
   SimpleImputer,
   StandardScaler,
 } from "@trellis/prod";
-import { CHECK_CATEGORICAL_COLUMNS, CHECK_NUMERIC_COLUMNS, describeEstimator } from "@trellis/prod/testing";
+import { CHECK_CATEGORICAL_COLUMNS, CHECK_NUMERIC_COLUMNS } from "@trellis/prod/testing";
+import { describeEstimator } from "@trellis/prod/testing/vitest";
 import type { EstimatorFactory, EstimatorTags } from "@trellis/prod/testing";
 
 interface Entry {

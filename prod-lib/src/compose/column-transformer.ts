@@ -484,4 +484,4 @@ export function uniqueNames(base: string[]): string[] {
   });
 }
 
-registerEstimator(ColumnTransformer);
+registerEstimator(ColumnTransformer, "ColumnTransformer");

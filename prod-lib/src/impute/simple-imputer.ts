@@ -223,7 +223,7 @@ export class SimpleImputer extends BaseTransformer<SimpleImputerOptions, Imputer
   }
 }
 
-registerEstimator(SimpleImputer);
+registerEstimator(SimpleImputer, "SimpleImputer");
 
 /**
  * Rearranges `a` so that `a[k]` holds the k-th smallest value, everything before it is ≤ and

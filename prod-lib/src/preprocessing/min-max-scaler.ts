@@ -193,4 +193,4 @@ export class MinMaxScaler extends BaseTransformer<MinMaxScalerOptions, MinMaxSta
   }
 }
 
-registerEstimator(MinMaxScaler);
+registerEstimator(MinMaxScaler, "MinMaxScaler");

@@ -244,4 +244,4 @@ export class OneHotEncoder extends BaseTransformer<OneHotEncoderOptions, OneHotS
   }
 }
 
-registerEstimator(OneHotEncoder);
+registerEstimator(OneHotEncoder, "OneHotEncoder");

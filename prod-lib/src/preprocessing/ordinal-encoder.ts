@@ -178,4 +178,4 @@ export class OrdinalEncoder extends BaseTransformer<OrdinalEncoderOptions, Ordin
   }
 }
 
-registerEstimator(OrdinalEncoder);
+registerEstimator(OrdinalEncoder, "OrdinalEncoder");

@@ -267,4 +267,4 @@ export class StandardScaler
   }
 }
 
-registerEstimator(StandardScaler);
+registerEstimator(StandardScaler, "StandardScaler");

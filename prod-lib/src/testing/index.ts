@@ -18,4 +18,4 @@ export type {
   EstimatorTags,
   EstimatorFactory,
 } from "./check-estimator";
-export { describeEstimator } from "./describe-estimator";
+

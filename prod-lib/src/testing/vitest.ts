@@ -1,6 +1,6 @@
 /**
- * A vitest helper running the conformance suite as one test per check. vitest is an optional peer
- * dependency: import this module only from test files.
+ * @trellis/prod/testing/vitest — the conformance suite as vitest tests (one test per check). It
+ * imports vitest, an optional peer dependency: use it from test files only.
  */
 import { describe, it } from "vitest";
 import { CHECK_NAMES, checkTitle, runCheck } from "./check-estimator";
