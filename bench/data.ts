@@ -7,18 +7,9 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as arrow from "apache-arrow";
 import { planParquetScan, writeParquet } from "@trellis/shared";
+import { mulberry32 } from "./util";
 
 /** mulberry32: a small, fast, seedable 32-bit PRNG; returns floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const encoder = new TextEncoder();
 

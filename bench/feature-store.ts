@@ -10,14 +10,7 @@ import * as arrow from "apache-arrow";
 import { z } from "zod";
 import { type AnyFeatureView, FeatureStore, Warehouse, entity, featureView, lakeDataset, pointInTimeJoin, warehouseTable } from "@trellis/shared";
 import { BENCH_PARQUET, ensureBenchParquet, generateBenchTable } from "./data";
-
-/** One benchmark figure, as the bench runner expects it. */
-export interface BenchResult {
-  name: string;
-  medianMs: number;
-  runs: number;
-  extra?: Record<string, number | string>;
-}
+import { type BenchResult, median, quantile } from "./util";
 
 /** Options of {@link benchFeatureStore}. */
 export interface FeatureStoreBenchOptions {
@@ -31,17 +24,6 @@ export interface FeatureStoreBenchOptions {
   entityRows?: number;
   /** Lookups per online figure (default 300). */
   lookups?: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 }
 
 /** Wall-clock times of `runs` runs after one warm-up run; CPU times of this process beside them. */

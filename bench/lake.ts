@@ -11,22 +11,9 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { readParquet, writeParquet } from "@trellis/shared";
 import { ensureBenchParquet, generateBenchTable } from "./data";
-
-/** One benchmark figure, as the bench runner expects it. */
-export interface BenchResult {
-  name: string;
-  medianMs: number;
-  runs: number;
-  extra?: Record<string, number | string>;
-}
+import { type BenchResult, median } from "./util";
 
 const FOUR_COLUMNS = ["customer_id", "event_ts", "f0", "cat20"];
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /**
  * One read in a fresh Node process; returns the time of the `readParquet` call alone (the

@@ -9,28 +9,10 @@
  */
 import { pathToFileURL } from "node:url";
 import { LogisticRegression, SparseMatrix } from "@trellis/prod";
-
-/** One benchmark figure, as the bench runner expects. */
-export interface LinearModelBenchResult {
-  name: string;
-  medianMs: number;
-  runs: number;
-  extra?: Record<string, number | string>;
-}
+import { type BenchResult, median, mulberry32 } from "./util";
 
 const N_NUMERIC = 16;
 const CARDINALITIES = [12, 40, 176];
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A seeded CSR design (16 numeric + one-hot blocks = 244 columns) and its 0/1 label. */
 export function syntheticDesign(rows: number, seed = 7): { X: SparseMatrix; y: Int32Array } {
@@ -70,25 +52,19 @@ function cpuMs(since: NodeJS.CpuUsage): number {
   return (d.user + d.system) / 1000;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 /**
  * Runs the solver benchmark and returns one figure per measurement.
  * @example const results = await benchLinearModel({ runs: 3 });
  */
 export async function benchLinearModel(
   options: { fitRows?: number; predictRows?: number; runs?: number } = {},
-): Promise<LinearModelBenchResult[]> {
+): Promise<BenchResult[]> {
   const fitRows = options.fitRows ?? 200_000;
   const predictRows = options.predictRows ?? 1_000_000;
   const runs = options.runs ?? 3;
   const train = syntheticDesign(fitRows, 7);
   const labels = Array.from(train.y);
-  const results: LinearModelBenchResult[] = [];
+  const results: BenchResult[] = [];
   let model: LogisticRegression | null = null;
   for (const solver of ["newton-cg", "lbfgs"] as const) {
     const times: number[] = [];

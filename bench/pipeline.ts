@@ -20,25 +20,7 @@ import {
   StandardScaler,
 } from "@trellis/prod";
 import { generateBenchTable } from "./data";
-
-/** One benchmark figure, as the bench runner expects. */
-export interface BenchResult {
-  name: string;
-  medianMs: number;
-  runs: number;
-  extra?: Record<string, number | string>;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { type BenchResult, median, mulberry32 } from "./util";
 
 /**
  * The shared benchmark table (bench/data.ts: 16 numeric columns f0..f15, some with nulls, and
@@ -83,12 +65,6 @@ export function benchPipelineModel(numeric: string[], categorical: string[]): Pi
       ["clf", new LogisticRegression({ C: 1 })],
     ],
   });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
 function nowMs(): number {

@@ -8,20 +8,7 @@ import * as arrow from "apache-arrow";
 import pg from "pg";
 import copyStreams from "pg-copy-streams";
 import { Warehouse, quoteIdent } from "@trellis/shared";
-
-/** One benchmark figure, as the bench runner expects it. */
-export interface BenchResult {
-  name: string;
-  medianMs: number;
-  runs: number;
-  extra?: Record<string, number | string>;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+import { type BenchResult, median } from "./util";
 
 async function timeRuns(runs: number, fn: () => Promise<unknown>): Promise<number[]> {
   const times: number[] = [];

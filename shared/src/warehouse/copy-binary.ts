@@ -438,25 +438,28 @@ export class CopyBinaryEncoder {
   private addSizes(data: arrow.Data, plan: ColumnPlan, start: number, n: number, size: Int32Array): void {
     const src = sourceOf(data.type)!;
     const valid = validityOf(data);
-    const off = data.offset + start;
+    // Arrow JS slices value and offset buffers (index start + r) but not validity or boolean
+    // bitmaps (index data.offset + start + r).
+    const off = start;
+    const bo = data.offset;
     const fixed = fixedWidth(plan.kind);
     if (src === S.NULL) return;
     if (fixed > 0) {
-      for (let r = 0; r < n; r++) if (valid === null || isValid(valid, off + r)) size[r] += fixed;
+      for (let r = 0; r < n; r++) if (valid === null || isValid(valid, bo + off + r)) size[r] += fixed;
       return;
     }
     const extra = plan.kind === K.JSONB ? 1 : 0;
     if (src === S.UTF8) {
       const o = data.valueOffsets as Int32Array;
-      for (let r = 0; r < n; r++) if (valid === null || isValid(valid, off + r)) size[r] += o[off + r + 1] - o[off + r] + extra;
+      for (let r = 0; r < n; r++) if (valid === null || isValid(valid, bo + off + r)) size[r] += o[off + r + 1] - o[off + r] + extra;
     } else if (src === S.LARGE_UTF8) {
       const o = data.valueOffsets as unknown as BigInt64Array;
-      for (let r = 0; r < n; r++) if (valid === null || isValid(valid, off + r)) size[r] += Number(o[off + r + 1] - o[off + r]) + extra;
+      for (let r = 0; r < n; r++) if (valid === null || isValid(valid, bo + off + r)) size[r] += Number(o[off + r + 1] - o[off + r]) + extra;
     } else {
       const { offsets } = dictionaryBytes(data);
       const idx = data.values as Int32Array;
       for (let r = 0; r < n; r++) {
-        if (valid === null || isValid(valid, off + r)) {
+        if (valid === null || isValid(valid, bo + off + r)) {
           const k = idx[off + r];
           size[r] += offsets[k + 1] - offsets[k] + extra;
         }
@@ -475,7 +478,10 @@ export class CopyBinaryEncoder {
   ): void {
     const src = sourceOf(data.type)!;
     const valid = validityOf(data);
-    const off = data.offset + start;
+    // Arrow JS slices value and offset buffers (index start + r) but not validity or boolean
+    // bitmaps (index data.offset + start + r).
+    const off = start;
+    const bo = data.offset;
     const kind = plan.kind;
     if (src === S.NULL) {
       for (let r = 0; r < n; r++) {
@@ -494,13 +500,13 @@ export class CopyBinaryEncoder {
         const bits = data.values as Uint8Array;
         for (let r = 0; r < n; r++) {
           const i = off + r;
-          if (valid !== null && !isValid(valid, i)) {
+          if (valid !== null && !isValid(valid, bo + i)) {
             writeNull(r);
             continue;
           }
           let p = pos[r];
           view.setInt32(p, 1);
-          buf[p + 4] = (bits[i >> 3] >> (i & 7)) & 1;
+          buf[p + 4] = (bits[(bo + i) >> 3] >> ((bo + i) & 7)) & 1;
           pos[r] = p + 5;
         }
         return;
@@ -513,7 +519,7 @@ export class CopyBinaryEncoder {
           for (let r = 0; r < n; r++) {
             const i = off + r;
             const p = pos[r];
-            if (valid !== null && !isValid(valid, i)) {
+            if (valid !== null && !isValid(valid, bo + i)) {
               view.setInt32(p, -1);
               pos[r] = p + 4;
             } else {
@@ -526,7 +532,7 @@ export class CopyBinaryEncoder {
         }
         for (let r = 0; r < n; r++) {
           const i = off + r;
-          if (valid !== null && !isValid(valid, i)) {
+          if (valid !== null && !isValid(valid, bo + i)) {
             writeNull(r);
             continue;
           }
@@ -543,7 +549,7 @@ export class CopyBinaryEncoder {
         const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
         for (let r = 0; r < n; r++) {
           const i = off + r;
-          if (valid !== null && !isValid(valid, i)) {
+          if (valid !== null && !isValid(valid, bo + i)) {
             writeNull(r);
             continue;
           }
@@ -569,7 +575,7 @@ export class CopyBinaryEncoder {
         const ms = data.values as unknown as BigInt64Array;
         for (let r = 0; r < n; r++) {
           const i = off + r;
-          if (valid !== null && !isValid(valid, i)) {
+          if (valid !== null && !isValid(valid, bo + i)) {
             writeNull(r);
             continue;
           }
@@ -591,7 +597,7 @@ export class CopyBinaryEncoder {
         const epoch = EPOCH_MS * 1000;
         for (let r = 0; r < n; r++) {
           const i = off + r;
-          if (valid !== null && !isValid(valid, i)) {
+          if (valid !== null && !isValid(valid, bo + i)) {
             writeNull(r);
             continue;
           }
@@ -630,7 +636,7 @@ export class CopyBinaryEncoder {
         const jsonb = kind === K.JSONB;
         for (let r = 0; r < n; r++) {
           const i = off + r;
-          if (valid !== null && !isValid(valid, i)) {
+          if (valid !== null && !isValid(valid, bo + i)) {
             writeNull(r);
             continue;
           }

@@ -45,6 +45,38 @@ describe.each(targets)("Warehouse.load on $name", (target) => {
     ]);
   });
 
+  it("loads sliced and concatenated tables (offset buffers, unaligned bitmaps) value for value", async () => {
+    const n = 40;
+    const full = new arrow.Table({
+      i: arrow.vectorFromArray(Array.from({ length: n }, (_, r) => (r % 7 === 3 ? null : r * 3)), new arrow.Int32()),
+      big: arrow.vectorFromArray(Array.from({ length: n }, (_, r) => (r % 5 === 1 ? null : BigInt(r) * 1_000_000_007n)), new arrow.Int64()),
+      f: arrow.vectorFromArray(Array.from({ length: n }, (_, r) => (r % 4 === 2 ? null : r / 8)), new arrow.Float64()),
+      b: arrow.vectorFromArray(Array.from({ length: n }, (_, r) => (r % 6 === 5 ? null : r % 3 === 0)), new arrow.Bool()),
+      s: arrow.vectorFromArray(Array.from({ length: n }, (_, r) => (r % 9 === 4 ? null : `s${r}`)), new arrow.Utf8()),
+      d: arrow.vectorFromArray(Array.from({ length: n }, (_, r) => (r % 3 === 1 ? null : ["x", "y", "z"][r % 3])), new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32())),
+      ts: arrow.vectorFromArray(Array.from({ length: n }, (_, r) => (r % 8 === 7 ? null : Date.UTC(2024, 0, 1 + r))), new arrow.TimestampMillisecond("UTC")),
+    });
+    const expected = (t: arrow.Table) =>
+      t.toArray().map((r) => {
+        const o = r.toJSON() as Record<string, unknown>;
+        return { ...o, big: o.big === null ? null : Number(o.big), ts: o.ts === null ? null : new Date(o.ts as number).toISOString() };
+      });
+    const actual = async (table: string) =>
+      (await wh.query(`SELECT i, big, f, b, s, d, ts FROM ${table} ORDER BY ord`)).toArray().map((r) => {
+        const o = r.toJSON() as Record<string, unknown>;
+        return { ...o, big: o.big === null ? null : Number(o.big), ts: o.ts === null ? null : new Date(Number(o.ts)).toISOString() };
+      });
+    for (const [label, part] of [
+      ["slice", full.slice(3, 29)],
+      ["concat", full.slice(0, 5).concat(full.slice(11, 23), full.slice(37))],
+    ] as const) {
+      const table = uniqueName(label);
+      expect(await wh.load(part, table, { mode: "replace" }), label).toEqual({ rows: part.numRows });
+      await wh.exec(`ALTER TABLE ${table} ADD COLUMN ord serial`);
+      expect(await actual(table), label).toEqual(expected(part));
+    }
+  });
+
   it("replaces a table with exactly the new rows and schema, leaving no staging table", async () => {
     const table = uniqueName("rp");
     await wh.exec(`CREATE TABLE ${table} (old_col text)`);
