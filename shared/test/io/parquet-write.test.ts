@@ -204,6 +204,29 @@ describe("writeParquet argument errors", () => {
     await expect(writeParquet(none(), join(tmp.dir, "none.parquet"))).rejects.toBeInstanceOf(InvalidArgumentError);
     expect(existsSync(join(tmp.dir, "none.parquet"))).toBe(false);
   });
+
+  it("writes a stream of empty batches as a file with the schema and no rows, and skips empty batches between full ones", async () => {
+    const empty = sampleTable(10).slice(0, 0);
+    async function* onlyEmpty(): AsyncGenerator<arrow.RecordBatch> {
+      yield new arrow.RecordBatch(empty.schema, arrow.makeData({ type: new arrow.Struct(empty.schema.fields), length: 0, nullCount: 0, children: empty.schema.fields.map((f) => arrow.makeData({ type: f.type, length: 0 } as never)) }));
+    }
+    const p = join(tmp.dir, "empty-stream.parquet");
+    expect(await writeParquet(onlyEmpty(), p)).toMatchObject({ rows: 0 });
+    const back = await readParquet(p);
+    expect(back.numRows).toBe(0);
+    expect(back.schema.fields.map((f) => f.name)).toEqual(empty.schema.fields.map((f) => f.name));
+
+    const full = sampleTable(30);
+    async function* mixed(): AsyncGenerator<arrow.RecordBatch> {
+      yield* onlyEmpty();
+      yield* full.slice(0, 10).batches;
+      yield* onlyEmpty();
+      yield* full.slice(10).batches;
+    }
+    const q = join(tmp.dir, "mixed-stream.parquet");
+    expect(await writeParquet(mixed(), q)).toMatchObject({ rows: 30 });
+    expect((await readParquet(q)).getChild("id")!.toArray()).toEqual(full.getChild("id")!.toArray());
+  });
 });
 
 describe("readParquet of a file written by Trellis with many row groups", () => {

@@ -337,24 +337,30 @@ function schemaChanged(path: string, a: arrow.Schema, b: arrow.Schema): DataIoEr
 
 async function writeStreamFile(source: AsyncIterable<arrow.RecordBatch>, file: string, o: Resolved, path: string): Promise<number> {
   let writer: StreamingFileWriter | undefined;
+  let schema: arrow.Schema | undefined;
   try {
     for await (const batch of source) {
       if (!(batch instanceof arrow.RecordBatch)) {
         throw new InvalidArgumentError(`writeParquet(${path}): the batch stream yielded ${typeof batch}, not an Arrow RecordBatch.`);
       }
-      if (!writer) {
+      if (!schema) {
         checkSchema(batch.schema, path);
-        writer = await StreamingFileWriter.open(file, batch.schema, o);
-      } else if (!sameSchema(writer.schema, batch.schema)) {
-        throw schemaChanged(path, writer.schema, batch.schema);
+        schema = batch.schema;
+      } else if (!sameSchema(schema, batch.schema)) {
+        throw schemaChanged(path, schema, batch.schema);
       }
+      // The streaming engine learns the schema from its first batch, which must hold rows.
+      if (batch.numRows === 0) continue;
+      writer ??= await StreamingFileWriter.open(file, schema, o);
       await writer.write(batch);
     }
-    if (!writer) {
+    if (!schema) {
       throw new InvalidArgumentError(
         `writeParquet(${path}): the batch stream was empty, so there is no schema to write; pass an empty Arrow Table to write a file with no rows.`,
       );
     }
+    // Only empty batches: a file with the schema and no rows.
+    if (!writer) return await writeTableFile(new arrow.Table(schema), file, o, path);
     await writer.close();
     return writer.rows;
   } catch (err) {
