@@ -283,3 +283,193 @@ export function takeEvery(X: Design, stride: number): Design {
   for (let i = 0, r = 0; i < X.rows; i += stride, r++) data.set(X.data.subarray(i * p, (i + 1) * p), r * p);
   return { data, rows: m, cols: p };
 }
+
+/**
+ * The columns of a design holding a nonzero in at least a quarter of the rows (every column of a
+ * dense design), ascending: {@link weightedGram} treats them as dense blocks.
+ * @example denseColumns({ indptr: Int32Array.of(0, 2, 3), indices: Int32Array.of(0, 1, 0), values: Float64Array.of(1, 1, 1), rows: 2, cols: 3 }) // Int32Array [0, 1]
+ */
+export function denseColumns(X: Design): Int32Array {
+  if (!isSparseDesign(X)) return Int32Array.from({ length: X.cols }, (_, j) => j);
+  const counts = new Int32Array(X.cols);
+  const { indices } = X;
+  const nnz = X.indptr[X.rows];
+  for (let t = 0; t < nnz; t++) counts[indices[t]]++;
+  const out: number[] = [];
+  for (let j = 0; j < X.cols; j++) if (4 * counts[j] >= X.rows && counts[j] > 0) out.push(j);
+  return Int32Array.from(out);
+}
+
+/** Rows per block of {@link weightedGram}'s column products. */
+const GRAM_BLOCK = 1024;
+
+/**
+ * The weighted Gram matrix `out = Σ_i h_i · x̃_i x̃_iᵀ` over the extended rows `x̃_i = (x_i, 1)`
+ * when `intercept` (else `x_i`), as a full symmetric row-major `m × m` matrix
+ * (`m = cols + (intercept ? 1 : 0)`, overwritten). Rows are processed in blocks: the `dense`
+ * columns (see {@link denseColumns}) are transposed into column buffers and multiplied as dot
+ * products; every other nonzero is paired row by row. Each unordered pair of columns is summed
+ * once, so the cost is ≈ n·d²/2 + nnz_sparse·(d + r) for d dense columns and r sparse nonzeros per row.
+ * @example
+ * const G = new Float64Array(4);
+ * weightedGram({ data: Float64Array.of(1, 2), rows: 2, cols: 1 }, Float64Array.of(1, 1), true, Int32Array.of(0), G); // G = [5, 3, 3, 2]
+ */
+export function weightedGram(X: Design, h: Float64Array, intercept: boolean, dense: Int32Array, out: Float64Array): void {
+  const n = X.rows;
+  const p = X.cols;
+  const m = p + (intercept ? 1 : 0);
+  const B = GRAM_BLOCK;
+  out.fill(0);
+  const ws: GramWork = {
+    slot: new Int32Array(p).fill(-1),
+    dense,
+    cols: new Float64Array(dense.length * B),
+    hcol: new Float64Array(B),
+    wcol: new Float64Array(B),
+    rowDense: new Float64Array(dense.length),
+    sIdx: new Int32Array(Math.max(1, p)),
+    sVal: new Float64Array(Math.max(1, p)),
+  };
+  for (let k = 0; k < dense.length; k++) ws.slot[dense[k]] = k;
+  let hSum = 0;
+  for (let b0 = 0; b0 < n; b0 += B) {
+    const bn = Math.min(B, n - b0);
+    hSum += isSparseDesign(X) ? gramSparseRows(X, h, b0, bn, ws, out, m, intercept) : gramDenseRows(X, h, b0, bn, ws);
+    gramBlockDots(ws, bn, out, m, p, intercept);
+  }
+  if (intercept) out[p * m + p] += hSum;
+  // Each pair was summed into one of its two triangle positions: fold and mirror.
+  for (let a = 0; a < m; a++) {
+    for (let c = a + 1; c < m; c++) {
+      const v = out[a * m + c] + out[c * m + a];
+      out[a * m + c] = v;
+      out[c * m + a] = v;
+    }
+  }
+}
+
+/** Scratch buffers of {@link weightedGram}. */
+interface GramWork {
+  /** Column → its dense slot, or −1. */
+  slot: Int32Array;
+  dense: Int32Array;
+  /** The block's dense columns, column-major (slot · GRAM_BLOCK + row). */
+  cols: Float64Array;
+  hcol: Float64Array;
+  wcol: Float64Array;
+  rowDense: Float64Array;
+  sIdx: Int32Array;
+  sVal: Float64Array;
+}
+
+/** Copies a block of dense rows into the column buffers; returns the block's Σ h. */
+function gramDenseRows(X: DenseDesign, h: Float64Array, b0: number, bn: number, ws: GramWork): number {
+  const { data } = X;
+  const p = X.cols;
+  const { cols, hcol } = ws;
+  const B = GRAM_BLOCK;
+  let hSum = 0;
+  for (let r = 0; r < bn; r++) {
+    const i = b0 + r;
+    hcol[r] = h[i];
+    hSum += h[i];
+    const base = i * p;
+    for (let k = 0; k < p; k++) cols[k * B + r] = data[base + k];
+  }
+  return hSum;
+}
+
+/**
+ * Splits a block of CSR rows into the dense column buffers and the sparse nonzeros, and adds the
+ * sparse pairs (sparse × dense, sparse × sparse, sparse × intercept) to `out`; returns Σ h.
+ */
+function gramSparseRows(X: SparseDesign, h: Float64Array, b0: number, bn: number, ws: GramWork, out: Float64Array, m: number, intercept: boolean): number {
+  const { indptr, indices, values } = X;
+  const p = X.cols;
+  const { slot, dense, cols, hcol, rowDense, sIdx, sVal } = ws;
+  const d = dense.length;
+  const B = GRAM_BLOCK;
+  // The usual layout puts the dense columns first and contiguous: then out[row + d0 + k].
+  const d0 = d > 0 ? dense[0] : 0;
+  const contiguous = d === 0 || dense[d - 1] - d0 === d - 1;
+  cols.fill(0);
+  let hSum = 0;
+  for (let r = 0; r < bn; r++) {
+    const i = b0 + r;
+    const hi = h[i];
+    hcol[r] = hi;
+    hSum += hi;
+    let ns = 0;
+    const end = indptr[i + 1];
+    for (let t = indptr[i]; t < end; t++) {
+      const j = indices[t];
+      const k = slot[j];
+      if (k >= 0) {
+        cols[k * B + r] = values[t];
+      } else {
+        sIdx[ns] = j;
+        sVal[ns++] = values[t];
+      }
+    }
+    if (hi === 0 || ns === 0) continue;
+    for (let k = 0; k < d; k++) rowDense[k] = cols[k * B + r];
+    for (let a = 0; a < ns; a++) {
+      const hv = hi * sVal[a];
+      const row = sIdx[a] * m;
+      if (contiguous) {
+        const o = row + d0;
+        for (let k = 0; k < d; k++) out[o + k] += hv * rowDense[k];
+      } else for (let k = 0; k < d; k++) out[row + dense[k]] += hv * rowDense[k];
+      for (let c = a; c < ns; c++) out[row + sIdx[c]] += hv * sVal[c];
+      if (intercept) out[row + p] += hv;
+    }
+  }
+  return hSum;
+}
+
+/** Dense × dense and dense × intercept pairs of one block, as dot products of its column buffers. */
+function gramBlockDots(ws: GramWork, bn: number, out: Float64Array, m: number, p: number, intercept: boolean): void {
+  const { dense, cols, hcol, wcol } = ws;
+  const d = dense.length;
+  const B = GRAM_BLOCK;
+  for (let k = 0; k < d; k++) {
+    const ok = k * B;
+    const row = dense[k] * m;
+    let sw = 0;
+    for (let r = 0; r < bn; r++) {
+      const w = hcol[r] * cols[ok + r];
+      wcol[r] = w;
+      sw += w;
+    }
+    if (intercept) out[row + p] += sw;
+    // Four columns per sweep: four independent sums and one read of the weighted column.
+    let c = k;
+    for (; c + 3 < d; c += 4) {
+      const o0 = c * B;
+      const o1 = o0 + B;
+      const o2 = o1 + B;
+      const o3 = o2 + B;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let r = 0; r < bn; r++) {
+        const w = wcol[r];
+        s0 += w * cols[o0 + r];
+        s1 += w * cols[o1 + r];
+        s2 += w * cols[o2 + r];
+        s3 += w * cols[o3 + r];
+      }
+      out[row + dense[c]] += s0;
+      out[row + dense[c + 1]] += s1;
+      out[row + dense[c + 2]] += s2;
+      out[row + dense[c + 3]] += s3;
+    }
+    for (; c < d; c++) {
+      const oc = c * B;
+      let s = 0;
+      for (let r = 0; r < bn; r++) s += wcol[r] * cols[oc + r];
+      out[row + dense[c]] += s;
+    }
+  }
+}

@@ -7,17 +7,25 @@
  * with the intercept b unpenalised. Binary problems use one coefficient row and the logistic loss;
  * K > 2 classes use K rows and the softmax cross-entropy (scikit-learn's multinomial parametrisation).
  *
- * Two solvers: "newton-cg" (default; a line-search Newton method whose steps come from conjugate
- * gradients preconditioned by the Hessian diagonal — quadratic convergence, so a tight tolerance
- * costs a few extra passes) and "lbfgs".
+ * Three solvers: "newton-cholesky" (binary problems: line-search Newton whose steps solve the full
+ * Hessian system by a Cholesky factorisation — a handful of passes over the data when the number of
+ * coefficients is moderate, as with one-hot features), "newton-cg" (the same Newton method with
+ * steps from conjugate gradients preconditioned by the Hessian diagonal — never forms the Hessian,
+ * so it suits wide problems and multinomial ones) and "lbfgs". "auto" (the default) picks
+ * newton-cholesky for binary problems with at most {@link CHOLESKY_MAX_PARAMS} parameters and
+ * newton-cg otherwise.
  */
+import { InvalidArgumentError } from "@trellis/shared";
 import { lbfgs } from "./lbfgs";
 import type { LbfgsResult } from "./lbfgs";
-import { linearGradient, linearPredict, rowScatter, takeEvery, weightedColumnSquares } from "./design";
+import { denseColumns, linearGradient, linearPredict, rowScatter, takeEvery, weightedColumnSquares, weightedGram } from "./design";
 import type { Design } from "./design";
 
-/** The solvers of {@link solveLogistic}, spelled as scikit-learn spells them. */
-export type LogisticSolver = "newton-cg" | "lbfgs";
+/** The solvers of {@link solveLogistic}, spelled as scikit-learn spells them, plus "auto". */
+export type LogisticSolver = "auto" | "newton-cholesky" | "newton-cg" | "lbfgs";
+
+/** The largest parameter count (coefficients + intercept) for which "auto" forms the Hessian. */
+export const CHOLESKY_MAX_PARAMS = 1024;
 
 /** Inputs of {@link solveLogistic}. */
 export interface LogisticProblem {
@@ -33,7 +41,7 @@ export interface LogisticProblem {
   maxIter: number;
   /** Largest absolute gradient entry of the scaled objective at convergence. */
   tol: number;
-  /** Default "newton-cg". */
+  /** Default "auto". */
   solver?: LogisticSolver;
 }
 
@@ -53,11 +61,6 @@ export interface LogisticSolution {
   objective: number;
 }
 
-/** log(1 + exp(z)) without overflow. */
-function log1pExp(z: number): number {
-  return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
-}
-
 /** The scaled objective, its gradient and Hessian-vector products at the last evaluated point. */
 class LogisticObjective {
   readonly n: number;
@@ -74,6 +77,8 @@ class LogisticObjective {
   private readonly zeroB: Float64Array;
   /** Binary: the Hessian diagonal without the penalty, from the last evaluation. */
   private readonly diag: Float64Array;
+  /** The design's dense columns, found at the first Hessian. */
+  private denseCols: Int32Array | undefined;
 
   /** `l2` overrides the penalty (a subsample keeps the full problem's penalty). */
   constructor(
@@ -118,9 +123,10 @@ class LogisticObjective {
       const rowFn = (i: number, z: number): number => {
         const s = sampleWeight ? sampleWeight[i] * invW : invW;
         const yi = y[i];
-        loss += s * (log1pExp(z) - (yi === 1 ? z : 0));
-        // sigmoid(z), computed without overflow.
-        const e = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+        // One exponential per row: t = exp(−|z|) gives log(1 + exp(z)) and sigmoid(z) without overflow.
+        const t = Math.exp(-Math.abs(z));
+        loss += s * ((z > 0 ? z : 0) + Math.log1p(t) - (yi === 1 ? z : 0));
+        const e = z >= 0 ? 1 / (1 + t) : t / (1 + t);
         H[i] = s * e * (1 - e);
         return s * (e - yi);
       };
@@ -187,6 +193,18 @@ class LogisticObjective {
     for (let j = 0; j < nCoef; j++) out[j] += l2 * v[j];
   }
 
+  /**
+   * The full Hessian ∇²f(θ) at the last evaluated θ of a binary problem, row-major nParam × nParam
+   * (intercept last): Σ hᵢ xᵢxᵢᵀ plus the penalty on the coefficient diagonal.
+   */
+  hessMatrix(out: Float64Array): void {
+    const { X, fitIntercept } = this.problem;
+    const { nCoef, nParam: P, H, l2 } = this;
+    this.denseCols ??= denseColumns(X);
+    weightedGram(X, H, fitIntercept, this.denseCols, out);
+    if (l2 > 0) for (let j = 0; j < nCoef; j++) out[j * P + j] += l2;
+  }
+
   /** The Hessian diagonal at the last evaluated θ (a preconditioner for conjugate gradients). */
   hessDiag(out: Float64Array): void {
     const { X, fitIntercept } = this.problem;
@@ -201,6 +219,58 @@ class LogisticObjective {
       weightedColumnSquares(X, R, K, out.subarray(0, nCoef), fitIntercept ? out.subarray(nCoef, nCoef + K) : null);
     }
     for (let j = 0; j < out.length; j++) out[j] = (j < nCoef ? out[j] + l2 : out[j]) || 1;
+  }
+}
+
+/**
+ * Cholesky factorisation A = L Lᵀ in place of a symmetric positive definite row-major m × m
+ * matrix (L overwrites the lower triangle). Returns false when A is not numerically positive
+ * definite (a pivot below m · ε · max diagonal).
+ * @example
+ * const A = Float64Array.of(4, 2, 2, 5);
+ * choleskyFactor(A, 2); // true; lower triangle of A = [2, ·, 1, 2]
+ */
+export function choleskyFactor(A: Float64Array, m: number): boolean {
+  let maxDiag = 0;
+  for (let j = 0; j < m; j++) maxDiag = Math.max(maxDiag, Math.abs(A[j * m + j]));
+  const floor = maxDiag * m * Number.EPSILON;
+  for (let j = 0; j < m; j++) {
+    const rj = j * m;
+    let d = A[rj + j];
+    for (let k = 0; k < j; k++) d -= A[rj + k] * A[rj + k];
+    if (!(d > floor)) return false;
+    const ljj = Math.sqrt(d);
+    A[rj + j] = ljj;
+    const inv = 1 / ljj;
+    for (let i = j + 1; i < m; i++) {
+      const ri = i * m;
+      let s = A[ri + j];
+      for (let k = 0; k < j; k++) s -= A[ri + k] * A[rj + k];
+      A[ri + j] = s * inv;
+    }
+  }
+  return true;
+}
+
+/**
+ * Solves L Lᵀ x = b in place (x overwrites b) from a factor of {@link choleskyFactor}.
+ * @example
+ * const A = Float64Array.of(4, 2, 2, 5);
+ * choleskyFactor(A, 2);
+ * const b = Float64Array.of(6, 7);
+ * choleskySolve(A, b, 2); // b = [1, 1]
+ */
+export function choleskySolve(L: Float64Array, b: Float64Array, m: number): void {
+  for (let i = 0; i < m; i++) {
+    const ri = i * m;
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= L[ri + k] * b[k];
+    b[i] = s / L[ri + i];
+  }
+  for (let i = m - 1; i >= 0; i--) {
+    let s = b[i];
+    for (let k = i + 1; k < m; k++) s -= L[k * m + i] * b[k];
+    b[i] = s / L[i * m + i];
   }
 }
 
@@ -219,16 +289,63 @@ function maxAbs(a: Float64Array): number {
   return m;
 }
 
+/** Approximate Newton direction d ≈ −(∇²f)⁻¹ g by preconditioned conjugate gradients. */
+function conjugateGradients(
+  obj: LogisticObjective,
+  g: Float64Array,
+  d: Float64Array,
+  work: { r: Float64Array; z: Float64Array; q: Float64Array; Hq: Float64Array; M: Float64Array },
+  tol: number,
+  maxInner: number,
+): void {
+  const { r, z, q, Hq, M } = work;
+  const m = g.length;
+  obj.hessDiag(M);
+  const gnorm = Math.sqrt(dot(g, g));
+  const eta = Math.min(0.5, Math.sqrt(gnorm));
+  d.fill(0);
+  for (let j = 0; j < m; j++) {
+    r[j] = -g[j];
+    z[j] = r[j] / M[j];
+    q[j] = z[j];
+  }
+  let rz = dot(r, z);
+  for (let it = 0; it < maxInner; it++) {
+    obj.hessVec(q, Hq);
+    const curv = dot(q, Hq);
+    if (!(curv > 0)) {
+      if (it === 0) d.set(z);
+      break;
+    }
+    const alpha = rz / curv;
+    for (let j = 0; j < m; j++) {
+      d[j] += alpha * q[j];
+      r[j] -= alpha * Hq[j];
+    }
+    // Stop at the forcing-term residual, and never solve beyond what the tolerance needs.
+    if (Math.sqrt(dot(r, r)) <= Math.max(eta * gnorm, 0.25 * tol)) break;
+    for (let j = 0; j < m; j++) z[j] = r[j] / M[j];
+    const rzNew = dot(r, z);
+    const beta = rzNew / rz;
+    rz = rzNew;
+    for (let j = 0; j < m; j++) q[j] = z[j] + beta * q[j];
+  }
+}
+
 /**
- * Line-search Newton with preconditioned conjugate gradients (scikit-learn's "newton-cg", plus a
- * Jacobi preconditioner): each step solves ∇²f d = −∇f approximately, to a relative residual
- * min(0.5, √‖∇f‖) so that convergence becomes quadratic near the optimum.
+ * Line-search Newton. Each step solves ∇²f d = −∇f either exactly, by Cholesky on the formed
+ * Hessian (`exact`, binary problems), or approximately by conjugate gradients preconditioned by
+ * the Hessian diagonal (scikit-learn's "newton-cg" plus a Jacobi preconditioner), to a relative
+ * residual min(0.5, √‖∇f‖) so that convergence becomes quadratic near the optimum. When the formed
+ * Hessian is not numerically positive definite (no penalty and collinear columns), that step falls
+ * back to conjugate gradients.
  */
 function newtonCg(
   obj: LogisticObjective,
   maxIter: number,
   tol: number,
   x0?: Float64Array,
+  exact = false,
 ): { x: Float64Array; f: number; nIter: number; gradMax: number; status: LbfgsResult["status"] } {
   const m = obj.nParam;
   let x = x0 ? Float64Array.from(x0) : new Float64Array(m);
@@ -242,69 +359,80 @@ function newtonCg(
   const q = new Float64Array(m);
   const Hq = new Float64Array(m);
   const M = new Float64Array(m);
+  let Hfull = exact ? new Float64Array(m * m) : null;
+  let factorFresh = false; // Hfull holds a valid factor
+  let refresh = true; // form a new Hessian at the next step
+  let stale = false; // the factor in use is from an earlier point
   let gradMax = maxAbs(g);
   let iter = 0;
   const maxInner = Math.max(200, 2 * m);
   while (gradMax > tol) {
     if (iter >= maxIter) return { x, f, nIter: iter, gradMax, status: "max_iter" };
-    obj.hessDiag(M);
-    const gnorm = Math.sqrt(dot(g, g));
-    const eta = Math.min(0.5, Math.sqrt(gnorm));
-    d.fill(0);
-    for (let j = 0; j < m; j++) {
-      r[j] = -g[j];
-      z[j] = r[j] / M[j];
-      q[j] = z[j];
+    // Exact mode keeps the factorised Hessian while steps keep shrinking the gradient fast (a
+    // chord / modified Newton step: one pass over the data instead of forming a new Hessian),
+    // and refactorises it at the current point otherwise.
+    let solved = false;
+    if (Hfull && (!factorFresh || refresh)) {
+      obj.hessMatrix(Hfull);
+      factorFresh = choleskyFactor(Hfull, m);
+      refresh = false;
+      stale = false;
+      // Not positive definite (no penalty, collinear columns): conjugate gradients from here on.
+      if (!factorFresh) Hfull = null;
+    } else if (Hfull) stale = true;
+    if (Hfull && factorFresh) {
+      for (let j = 0; j < m; j++) d[j] = -g[j];
+      choleskySolve(Hfull, d, m);
+      solved = true;
     }
-    let rz = dot(r, z);
-    for (let it = 0; it < maxInner; it++) {
-      obj.hessVec(q, Hq);
-      const curv = dot(q, Hq);
-      if (!(curv > 0)) {
-        if (it === 0) d.set(z);
-        break;
-      }
-      const alpha = rz / curv;
-      for (let j = 0; j < m; j++) {
-        d[j] += alpha * q[j];
-        r[j] -= alpha * Hq[j];
-      }
-      // Stop at the forcing-term residual, and never solve beyond what the tolerance needs.
-      if (Math.sqrt(dot(r, r)) <= Math.max(eta * gnorm, 0.25 * tol)) break;
-      for (let j = 0; j < m; j++) z[j] = r[j] / M[j];
-      const rzNew = dot(r, z);
-      const beta = rzNew / rz;
-      rz = rzNew;
-      for (let j = 0; j < m; j++) q[j] = z[j] + beta * q[j];
-    }
-    // The CG iterations overwrote the Hessian state: evaluate trial points from here on.
+    if (!solved) conjugateGradients(obj, g, d, { r, z, q, Hq, M }, tol, maxInner);
+    // Trial points are evaluated from here on (CG products overwrote the scores of this point).
     const slope = dot(g, d);
     const fSlack = 4 * Number.EPSILON * Math.abs(f);
+    const fNoise = fSlack * Math.sqrt(obj.n);
     let step = 1;
     let accepted = false;
     for (let ls = 0; ls < 40; ls++) {
       for (let j = 0; j < m; j++) xt[j] = x[j] + step * d[j];
       const ft = obj.evaluate(xt, gt);
-      if (Number.isFinite(ft) && ft <= f + 1e-4 * step * slope + fSlack) {
+      // Armijo's sufficient decrease; or, where the predicted decrease is below the rounding
+      // noise of a sum over n rows (near the optimum f cannot tell points apart), a smaller gradient.
+      const armijo = ft <= f + 1e-4 * step * slope + fSlack;
+      if (Number.isFinite(ft) && (armijo || (-slope * step < fNoise && ft <= f + fNoise && maxAbs(gt) < gradMax))) {
         const fOld = f;
+        const gOld = gradMax;
         [x, xt] = [xt, x];
         [g, gt] = [gt, g];
         f = ft;
         accepted = true;
         iter++;
         gradMax = maxAbs(g);
-        if (!(fOld - f > 0) && gradMax > tol) return { x, f, nIter: iter, gradMax, status: "no_progress" };
+        // Near the optimum f is flat to rounding while the gradient still shrinks: that is progress too.
+        if (!(fOld - f > 0) && !(gradMax < 0.5 * gOld) && gradMax > tol) {
+          if (!stale) return { x, f, nIter: iter, gradMax, status: "no_progress" };
+          refresh = true;
+        }
+        if (step < 1 || gradMax > CHORD_MAX_RATIO * gOld) refresh = true;
         break;
       }
       step /= 2;
     }
     if (!accepted) {
+      if (stale) {
+        // The old Hessian misled the search: retry from here with a fresh one.
+        obj.evaluate(x, g);
+        refresh = true;
+        continue;
+      }
       obj.evaluate(x, g);
       return { x, f, nIter: iter, gradMax, status: "no_progress" };
     }
   }
   return { x, f, nIter: iter, gradMax, status: "converged" };
 }
+
+/** A chord step that shrinks the largest gradient entry by less than this factor triggers a new Hessian. */
+const CHORD_MAX_RATIO = 0.1;
 
 /** Rows above which newton-cg first solves a subsample to start the full problem near its optimum. */
 const WARM_START_MIN_ROWS = 100_000;
@@ -315,7 +443,7 @@ const WARM_START_ROWS = 25_000;
  * penalty, solved loosely. Newton then needs fewer passes over the full data; the answer is still
  * the full problem's optimum to the requested tolerance.
  */
-function warmStart(problem: LogisticProblem, full: LogisticObjective): Float64Array | undefined {
+function warmStart(problem: LogisticProblem, full: LogisticObjective, exact: boolean): Float64Array | undefined {
   const n = problem.X.rows;
   if (n < WARM_START_MIN_ROWS) return undefined;
   const stride = Math.floor(n / WARM_START_ROWS);
@@ -328,7 +456,7 @@ function warmStart(problem: LogisticProblem, full: LogisticObjective): Float64Ar
   const seen = new Set(y);
   if (seen.size < Math.min(problem.nClasses, 2) || (problem.nClasses > 2 && seen.size < problem.nClasses)) return undefined;
   const sub = new LogisticObjective({ ...problem, X: takeEvery(problem.X, stride), y, sampleWeight: w }, full.l2);
-  return newtonCg(sub, problem.maxIter, Math.max(problem.tol, 1e-4)).x;
+  return newtonCg(sub, problem.maxIter, Math.max(problem.tol, 1e-4), undefined, exact).x;
 }
 
 /**
@@ -342,10 +470,17 @@ export function solveLogistic(problem: LogisticProblem): LogisticSolution {
   const obj = new LogisticObjective(problem);
   const { nCoef, K } = obj;
   let result: ReturnType<typeof newtonCg>;
-  if ((problem.solver ?? "newton-cg") === "lbfgs") {
+  const solver = problem.solver ?? "auto";
+  if (solver === "newton-cholesky" && K > 1) {
+    throw new InvalidArgumentError(
+      `solver "newton-cholesky" solves binary problems; this one has ${problem.nClasses} classes. Use solver "newton-cg", "lbfgs" or "auto".`,
+    );
+  }
+  if (solver === "lbfgs") {
     result = lbfgs(obj.evaluate, new Float64Array(obj.nParam), { maxIter: problem.maxIter, gtol: problem.tol });
   } else {
-    result = newtonCg(obj, problem.maxIter, problem.tol, warmStart(problem, obj));
+    const exact = solver === "newton-cholesky" || (solver === "auto" && K === 1 && obj.nParam <= CHOLESKY_MAX_PARAMS);
+    result = newtonCg(obj, problem.maxIter, problem.tol, warmStart(problem, obj, exact), exact);
   }
   const coef = Float64Array.from(result.x.subarray(0, nCoef));
   const intercept = problem.fitIntercept ? Float64Array.from(result.x.subarray(nCoef, nCoef + K)) : new Float64Array(K);

@@ -40,8 +40,18 @@ describe("LogisticRegression", () => {
     expect(Math.abs(logLoss(d.y, proba) / (c.log_loss as number) - 1)).toBeLessThan(1e-6);
     expect(Math.abs(rocAucScore(d.y, proba.column(1)) / (c.roc_auc as number) - 1)).toBeLessThan(1e-6);
     expect(clf.nIter_).toBeGreaterThan(3);
-    const lbfgs = new LogisticRegression({ solver: "lbfgs" }).fit(X, d.y);
-    expectCoefs(lbfgs.coef_.data, (c.coef_ as number[][])[0]);
+    for (const solver of ["lbfgs", "newton-cg", "newton-cholesky"] as const) {
+      const other = new LogisticRegression({ solver }).fit(X, d.y);
+      expectCoefs(other.coef_.data, (c.coef_ as number[][])[0]);
+      expectCoefs(other.intercept_, c.intercept_ as number[]);
+    }
+  });
+
+  it("refuses solver newton-cholesky for more than two classes, naming the option", () => {
+    const X = [{ a: 0 }, { a: 1 }, { a: 2 }, { a: 3 }];
+    expect(() => new LogisticRegression({ solver: "newton-cholesky" }).fit(X, ["x", "y", "z", "x"])).toThrow(
+      /solver.*"newton-cholesky" solves two-class problems; y has 3 classes[\s\S]*Use solver "auto", "newton-cg" or "lbfgs"/,
+    );
   });
 
   it("matches logreg_multinomial with string labels (iris)", () => {

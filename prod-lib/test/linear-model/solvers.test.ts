@@ -61,7 +61,7 @@ describe("solveLogistic against scikit-learn (1e-4 relative / 1e-5 absolute)", (
     const Xs = standardize(d.rows);
     const y = Int32Array.from(d.y as number[]);
     const c = g["logreg_binary_C1.0"];
-    for (const [X, solver] of [[dense(Xs), "newton-cg"], [toCsr(Xs), "newton-cg"], [dense(Xs), "lbfgs"], [toCsr(Xs), "lbfgs"]] as const) {
+    for (const [X, solver] of [[dense(Xs), "newton-cg"], [toCsr(Xs), "newton-cg"], [dense(Xs), "newton-cholesky"], [toCsr(Xs), "newton-cholesky"], [dense(Xs), "lbfgs"], [toCsr(Xs), "lbfgs"]] as const) {
       const sol = solveLogistic({ X, y, nClasses: 2, C: 1, fitIntercept: true, sampleWeight: null, maxIter: 1000, tol: 1e-8, solver });
       expect(sol.status).toBe("converged");
       expectCoefs(sol.coef, (c.coef_ as number[][])[0]);
@@ -81,15 +81,42 @@ describe("solveLogistic against scikit-learn (1e-4 relative / 1e-5 absolute)", (
       expectCoefs(sol.intercept, c.intercept_ as number[]);
     }
   });
-  it("converges quadratically with newton-cg: a few steps from 1e-4 to 1e-10", () => {
+  // newton-cg forms a new Newton step every iteration (quadratic convergence); newton-cholesky
+  // reuses its factorised Hessian while that shrinks the gradient at least tenfold per step.
+  it.each([
+    ["newton-cg", 4],
+    ["newton-cholesky", 6],
+  ] as const)("converges fast with %s: at most %i more steps from 1e-4 to 1e-10", (solver, extra) => {
     const d = readCsv("breast_cancer.csv", "target");
     const X = dense(standardize(d.rows));
     const y = Int32Array.from(d.y as number[]);
-    const loose = solveLogistic({ X, y, nClasses: 2, C: 1, fitIntercept: true, sampleWeight: null, maxIter: 100, tol: 1e-4 });
-    const tight = solveLogistic({ X, y, nClasses: 2, C: 1, fitIntercept: true, sampleWeight: null, maxIter: 100, tol: 1e-10 });
+    const base = { X, y, nClasses: 2, C: 1, fitIntercept: true, sampleWeight: null, maxIter: 100, solver };
+    const loose = solveLogistic({ ...base, tol: 1e-4 });
+    const tight = solveLogistic({ ...base, tol: 1e-10 });
     expect(tight.gradMax).toBeLessThanOrEqual(1e-10);
-    expect(tight.nIter - loose.nIter).toBeLessThanOrEqual(4);
+    expect(tight.nIter - loose.nIter).toBeLessThanOrEqual(extra);
     expect(tight.objective).toBeLessThanOrEqual(loose.objective);
+  });
+
+  it("newton-cholesky falls back to conjugate-gradient steps when the Hessian is singular", () => {
+    // No penalty and a duplicated column: X'DX is singular, the optimum is still unique in the predictions.
+    const d = readCsv("breast_cancer.csv", "target");
+    const rows = standardize(d.rows).map((r) => [r[0], r[0], r[1]]);
+    const y = Int32Array.from(d.y as number[]);
+    const base = { y, nClasses: 2, C: Infinity, fitIntercept: true, sampleWeight: null, maxIter: 200, tol: 1e-8 };
+    const chol = solveLogistic({ ...base, X: dense(rows), solver: "newton-cholesky" });
+    const reduced = solveLogistic({ ...base, X: dense(rows.map((r) => [r[0], r[2]])), solver: "newton-cg" });
+    expect(chol.status).toBe("converged");
+    // The duplicated columns share the reduced problem's coefficient.
+    expect(chol.coef[0] + chol.coef[1]).toBeCloseTo(reduced.coef[0], 5);
+    expect(chol.coef[2]).toBeCloseTo(reduced.coef[1], 5);
+  });
+
+  it("refuses newton-cholesky for more than two classes", () => {
+    const X = dense([[0], [1], [2]]);
+    expect(() => solveLogistic({ X, y: Int32Array.of(0, 1, 2), nClasses: 3, C: 1, fitIntercept: true, sampleWeight: null, maxIter: 10, tol: 1e-6, solver: "newton-cholesky" })).toThrow(
+      /"newton-cholesky" solves binary problems; this one has 3 classes/,
+    );
   });
 
   it("reaches the same optimum on a big problem, where newton-cg starts from a subsample's solution", () => {
@@ -113,12 +140,14 @@ describe("solveLogistic against scikit-learn (1e-4 relative / 1e-5 absolute)", (
     }
     const X = { data, rows: n, cols: 4 };
     const base = { X, y, nClasses: 2, C: 0.01, fitIntercept: true, sampleWeight: null, maxIter: 500, tol: 1e-10 };
-    const newton = solveLogistic({ ...base, solver: "newton-cg" });
     const lbfgsSol = solveLogistic({ ...base, solver: "lbfgs", tol: 1e-9 });
-    expect(newton.status).toBe("converged");
-    expectCoefs(newton.coef, Array.from(lbfgsSol.coef));
-    expectCoefs(newton.intercept, Array.from(lbfgsSol.intercept));
-    expect(Math.abs(newton.coef[0] - 1.5)).toBeLessThan(0.05);
+    for (const solver of ["newton-cg", "newton-cholesky"] as const) {
+      const newton = solveLogistic({ ...base, solver });
+      expect(newton.status).toBe("converged");
+      expectCoefs(newton.coef, Array.from(lbfgsSol.coef));
+      expectCoefs(newton.intercept, Array.from(lbfgsSol.intercept));
+      expect(Math.abs(newton.coef[0] - 1.5)).toBeLessThan(0.05);
+    }
   });
 
   it("equals duplicated rows when a row has weight 2", () => {
