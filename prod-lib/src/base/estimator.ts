@@ -493,6 +493,20 @@ export abstract class BaseEstimator<P extends object = object, S extends object 
     return out;
   }
 
+  /**
+   * For linear models that checked their input with `missing: true`: a missing value in a row
+   * makes that row's score NaN, so scanning the n·K scores replaces scanning every input value;
+   * a NaN score sends the input through the full check, which names the row and column.
+   */
+  protected refuseMissingByScores(m: Matrix | SparseMatrix, scores: Float64Array): void {
+    for (let k = 0; k < scores.length; k++) {
+      if (scores[k] !== scores[k]) {
+        this.refuseMissing(m);
+        return;
+      }
+    }
+  }
+
   private refuseMissing(m: Matrix | SparseMatrix): void {
     const vals = m instanceof Matrix ? m.data : m.values;
     for (let k = 0; k < vals.length; k++) {

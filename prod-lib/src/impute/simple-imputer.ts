@@ -177,13 +177,7 @@ export class SimpleImputer extends BaseTransformer<SimpleImputerOptions, Imputer
       const fill = stats[j];
       if (col.kind === "number") {
         const v = col.values;
-        const out = inPlace ? v : new Float64Array(v.length);
-        const f = fill as number;
-        for (let i = 0; i < v.length; i++) {
-          const x = v[i];
-          out[i] = x === x ? x : f;
-        }
-        return { kind: "number", values: out };
+        return { kind: "number", values: fillNumbers(v, inPlace ? v : new Float64Array(v.length), fill as number) };
       }
       const f = fill as string;
       let code = col.levels.indexOf(f);
@@ -193,9 +187,7 @@ export class SimpleImputer extends BaseTransformer<SimpleImputerOptions, Imputer
         code = levels.length - 1;
       }
       const src = col.codes;
-      const codes = inPlace ? src : new Int32Array(src.length);
-      for (let i = 0; i < src.length; i++) codes[i] = src[i] < 0 ? code : src[i];
-      return { kind: "category", codes, levels };
+      return { kind: "category", codes: fillCodes(src, inPlace ? src : new Int32Array(src.length), code), levels };
     });
     return new Frame(frame.names, cols, frame.rows);
   }
@@ -224,6 +216,21 @@ export class SimpleImputer extends BaseTransformer<SimpleImputerOptions, Imputer
 }
 
 registerEstimator(SimpleImputer, "SimpleImputer");
+
+/** `out[i] = v[i]`, or `fill` where `v[i]` is NaN (`out` may be `v`). Kept apart from {@link fillCodes} so each loop sees one array type. */
+function fillNumbers(v: Float64Array, out: Float64Array, fill: number): Float64Array {
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    out[i] = x === x ? x : fill;
+  }
+  return out;
+}
+
+/** `out[i] = src[i]`, or `code` where `src[i]` is −1 (missing; `out` may be `src`). */
+function fillCodes(src: Int32Array, out: Int32Array, code: number): Int32Array {
+  for (let i = 0; i < src.length; i++) out[i] = src[i] < 0 ? code : src[i];
+  return out;
+}
 
 /**
  * Rearranges `a` so that `a[k]` holds the k-th smallest value, everything before it is ≤ and

@@ -62,9 +62,10 @@ abstract class LeastSquaresRegressor<P extends object> extends BaseRegressor<P, 
    */
   predict(X: XInput): Float64Array {
     const { coef, intercept } = this.learned;
-    const m = this.checkNumeric(X, { sparse: true });
+    const m = this.checkNumeric(X, { sparse: true, missing: true });
     const out = new Float64Array(m.rows);
     linearPredict(m, coef, Float64Array.of(intercept), 1, out);
+    this.refuseMissingByScores(m, out);
     return out;
   }
 

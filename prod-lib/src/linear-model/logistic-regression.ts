@@ -203,9 +203,10 @@ export class LogisticRegression
   decisionFunction(X: XInput): Matrix {
     const { coef, intercept } = this.learned;
     const K = intercept.length;
-    const m = this.checkNumeric(X, { sparse: true });
+    const m = this.checkNumeric(X, { sparse: true, missing: true });
     const out = new Float64Array(m.rows * K);
     linearPredict(m, coef, intercept, K, out);
+    this.refuseMissingByScores(m, out);
     const names = K === 1 ? [String(this.classes_[1])] : this.classes_.map(String);
     return new Matrix(out, m.rows, K, uniqueNames(names));
   }
@@ -217,11 +218,12 @@ export class LogisticRegression
   predictProba(X: XInput): Matrix {
     const { coef, intercept, classes } = this.learned;
     const K = intercept.length;
-    const m = this.checkNumeric(X, { sparse: true });
+    const m = this.checkNumeric(X, { sparse: true, missing: true });
     const n = m.rows;
     const nc = classes.length;
     const z = new Float64Array(n * K);
     linearPredict(m, coef, intercept, K, z);
+    this.refuseMissingByScores(m, z);
     const out = new Float64Array(n * nc);
     if (K === 1) {
       for (let i = 0; i < n; i++) {

@@ -47,6 +47,22 @@ describe("LogisticRegression", () => {
     }
   });
 
+  it("refuses a missing value at predict time, naming its row and column (dense, sparse and row input)", () => {
+    const X = Matrix.fromArray([[0, 1], [1, 0], [2, 1], [3, 0]], ["a", "b"]);
+    const clf = new LogisticRegression().fit(X, [0, 0, 1, 1]);
+    const reg = new LinearRegression().fit(X, [0, 1, 2, 3]);
+    const bad = Matrix.fromArray([[0, 1], [1, NaN]], ["a", "b"]);
+    const badSparse = new SparseMatrix(Int32Array.of(0, 1, 2), Int32Array.of(1, 0), Float64Array.of(1, NaN), 2, 2, ["a", "b"]);
+    for (const input of [bad, badSparse, [{ a: 0, b: 1 }, { a: null, b: 0 }]]) {
+      const col = input === bad ? "b" : "a";
+      for (const f of [() => clf.predictProba(input), () => clf.decisionFunction(input), () => reg.predict(input)]) {
+        expect(f).toThrow(new RegExp(`missing value \\(null/NaN\\) in column "${col}" at row 1[\\s\\S]*impute them first`));
+      }
+    }
+    // Clean rows still score.
+    expect(clf.predictProba(Matrix.fromArray([[1, 1]], ["a", "b"])).rows).toBe(1);
+  });
+
   it("refuses solver newton-cholesky for more than two classes, naming the option", () => {
     const X = [{ a: 0 }, { a: 1 }, { a: 2 }, { a: 3 }];
     expect(() => new LogisticRegression({ solver: "newton-cholesky" }).fit(X, ["x", "y", "z", "x"])).toThrow(
