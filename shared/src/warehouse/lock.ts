@@ -56,7 +56,8 @@ function processAlive(pid: number): boolean {
 /**
  * Takes the exclusive lock of an embedded warehouse folder: a `.trellis-lock` file holding the owner's
  * pid. PGlite itself does not lock its data folder, and two processes writing one folder silently
- * lose rows, so a second opener gets a {@link LockedError} naming the folder and the owner pid. A lock
+ * lose rows, so another process opening the folder gets a {@link LockedError} naming the folder and the
+ * owner pid (openers within one process share one database instead; see `openEmbedded`). A lock
  * left by a process that no longer runs (on this host) is taken over. The lock is released by
  * `release()` and, as a safety net, when the process exits.
  *

@@ -674,22 +674,55 @@ async function openEmbedded(url: string): Promise<Warehouse> {
     return new SessionWarehouse(new LiteSession(db, db, 0), "embedded", url, () => db.close());
   }
   const dir = path.resolve(target);
-  const lock: FolderLock = lockFolder(dir);
+  // Openers in one process share one database (PGlite runs every query and transaction one at a
+  // time); the folder lock keeps other processes out until the last opener closes.
+  let shared = openFolders.get(dir);
+  if (!shared) {
+    const lock: FolderLock = lockFolder(dir);
+    const entry: OpenFolder = {
+      refs: 0,
+      db: createLite(dir, url).catch((err: unknown) => {
+        openFolders.delete(dir);
+        lock.release();
+        throw err;
+      }),
+      lock,
+    };
+    openFolders.set(dir, entry);
+    shared = entry;
+  }
+  const entry = shared;
+  entry.refs++;
   let db: PGlite;
   try {
-    db = await createLite(dir, url);
+    db = await entry.db;
   } catch (err) {
-    lock.release();
+    entry.refs--;
     throw err;
   }
+  let closed = false;
   return new SessionWarehouse(new LiteSession(db, db, 0), "embedded", url, async () => {
+    if (closed) return;
+    closed = true;
+    if (--entry.refs > 0) return;
+    openFolders.delete(dir);
     try {
       await db.close();
     } finally {
-      lock.release();
+      entry.lock.release();
     }
   });
 }
+
+/** A folder's database shared by the openers of this process. */
+interface OpenFolder {
+  db: Promise<PGlite>;
+  refs: number;
+  lock: FolderLock;
+}
+
+/** The embedded folders open in this process, by absolute path. */
+const openFolders = new Map<string, OpenFolder>();
 
 async function createLite(dataDir: string | undefined, url: string): Promise<PGlite> {
   try {
@@ -705,8 +738,8 @@ async function createLite(dataDir: string | undefined, url: string): Promise<PGl
  * Opens a warehouse from a URL:
  * - `postgres://user:password@host:5432/db` or `postgresql://…` — a PostgreSQL server through a `pg`
  *   pool (query parameters such as `?options=-c search_path=analytics` and `sslmode` pass through);
- * - `embedded:<folder>` — PGlite persisted in that folder (created when missing), locked against a
- *   second opener with a {@link LockedError};
+ * - `embedded:<folder>` — PGlite persisted in that folder (created when missing). Openers in one
+ *   process share one database; another process gets a {@link LockedError} until the last closes;
  * - `embedded:memory` — a throwaway in-memory PGlite.
  *
  * Connection errors are {@link WarehouseError}s showing the URL without its password.

@@ -100,17 +100,26 @@ describe("embedded warehouse folder lock", { timeout: 180_000 }, () => {
     }
   });
 
-  it("refuses a second opener in the same process and releases the lock on close", async () => {
+  it("shares one database between openers in the same process and releases the lock when the last closes", async () => {
     const dir = path.join(work, "c");
     const wh = await Warehouse.open(`embedded:${dir}`);
     await wh.load(arrow.tableFromArrays({ a: Int32Array.from([1, 2, 3]) }), "t");
-    await expect(Warehouse.open(`embedded:${dir}`)).rejects.toThrow(/in use by this process/);
+    // Concurrent opens of a folder not yet open share one database too.
+    const [second, third] = await Promise.all([Warehouse.open(`embedded:${dir}`), Warehouse.open(`embedded:./${path.relative(process.cwd(), dir)}`)]);
+    expect((await second.query("SELECT sum(a)::int4 AS s FROM t")).get(0)!.s).toBe(6);
+    await third.load(arrow.tableFromArrays({ a: Int32Array.from([4]) }), "t");
+    expect((await wh.query("SELECT sum(a)::int4 AS s FROM t")).get(0)!.s).toBe(10);
     await wh.close();
+    await wh.close(); // closing twice counts once
+    expect(fs.existsSync(path.join(dir, ".trellis-lock"))).toBe(true);
+    await expect(wh.query("SELECT 1")).rejects.toThrow(/is closed/);
+    expect((await second.query("SELECT count(*)::int4 AS n FROM t")).get(0)!.n).toBe(4);
+    await second.close();
+    await third.close();
     expect(fs.existsSync(path.join(dir, ".trellis-lock"))).toBe(false);
     const again = await Warehouse.open(`embedded:${dir}`);
     try {
-      const t = await again.query("SELECT sum(a)::int4 AS s FROM t");
-      expect(t.get(0)!.s).toBe(6);
+      expect((await again.query("SELECT sum(a)::int4 AS s FROM t")).get(0)!.s).toBe(10);
     } finally {
       await again.close();
     }
