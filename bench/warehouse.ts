@@ -4,6 +4,8 @@
  * buffers), plus the same two on embedded PGlite for reference. Called by `bench/run.ts`.
  */
 import { performance } from "node:perf_hooks";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import * as arrow from "apache-arrow";
 import pg from "pg";
 import copyStreams from "pg-copy-streams";
@@ -48,12 +50,29 @@ export async function benchWarehouse(table: arrow.Table, url: string, runs = 3):
       await client.connect();
       try {
         let bytes = 0;
+        let chunks: Uint8Array[] = [];
         const rawTimes = await timeRuns(n, async () => {
           bytes = 0;
+          chunks = [];
           const stream = client.query(copyStreams.to(`COPY ${quoteIdent(target)} TO STDOUT (FORMAT binary)`));
-          for await (const chunk of stream as AsyncIterable<Uint8Array>) bytes += chunk.length;
+          for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+            bytes += chunk.length;
+            chunks.push(chunk);
+          }
         });
         reference.push({ name: "postgres raw binary COPY bytes (reference, no decoding)", medianMs: median(rawTimes), runs: n, extra: { bytes } });
+        // Reference for load: the same bytes, already encoded, copied into a new table in one
+        // transaction (what load "replace" does, minus the encoding): the server's ingest floor.
+        const rawTarget = `${target}_raw`;
+        const rawLoadTimes = await timeRuns(n, async () => {
+          await client.query("BEGIN");
+          await client.query(`CREATE TABLE ${quoteIdent(rawTarget)} (LIKE ${quoteIdent(target)})`);
+          const sink = client.query(copyStreams.from(`COPY ${quoteIdent(rawTarget)} FROM STDIN (FORMAT binary)`));
+          await pipeline(Readable.from(chunks), sink);
+          await client.query("COMMIT");
+          await client.query(`DROP TABLE ${quoteIdent(rawTarget)}`);
+        });
+        reference.push({ name: "postgres raw binary COPY FROM of pre-encoded bytes (reference, no encoding)", medianMs: median(rawLoadTimes), runs: n, extra: { bytes } });
       } finally {
         await client.end();
       }
