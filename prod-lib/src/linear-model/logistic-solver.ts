@@ -77,6 +77,10 @@ class LogisticObjective {
   private readonly zeroB: Float64Array;
   /** Binary: the Hessian diagonal without the penalty, from the last evaluation. */
   private readonly diag: Float64Array;
+  /** Whether `evaluate` also accumulates the Hessian diagonal (binary; only CG steps use it). */
+  wantDiag = true;
+  /** Whether `diag` belongs to the last evaluated point. */
+  private diagFresh = false;
   /** The design's dense columns, found at the first Hessian. */
   private denseCols: Int32Array | undefined;
 
@@ -130,14 +134,19 @@ class LogisticObjective {
         H[i] = s * e * (1 - e);
         return s * (e - yi);
       };
-      // The Hessian diagonal (Newton's preconditioner) comes from the same pass.
+      // The Hessian diagonal (the CG preconditioner) comes from the same pass when wanted.
       const D = this.diag;
       D.fill(0);
-      rowScatter(X, theta.subarray(0, nCoef), fitIntercept ? theta[nCoef] : 0, rowFn, grad.subarray(0, nCoef), fitIntercept ? grad.subarray(nCoef, nCoef + 1) : null, {
-        h: H,
-        out: D.subarray(0, nCoef),
-        outB: fitIntercept ? D.subarray(nCoef, nCoef + 1) : null,
-      });
+      this.diagFresh = this.wantDiag;
+      rowScatter(
+        X,
+        theta.subarray(0, nCoef),
+        fitIntercept ? theta[nCoef] : 0,
+        rowFn,
+        grad.subarray(0, nCoef),
+        fitIntercept ? grad.subarray(nCoef, nCoef + 1) : null,
+        this.wantDiag ? { h: H, out: D.subarray(0, nCoef), outB: fitIntercept ? D.subarray(nCoef, nCoef + 1) : null } : undefined,
+      );
     } else {
       linearPredict(X, theta.subarray(0, nCoef), this.intercepts(theta), K, Z);
       for (let i = 0; i < n; i++) {
@@ -209,8 +218,11 @@ class LogisticObjective {
   hessDiag(out: Float64Array): void {
     const { X, fitIntercept } = this.problem;
     const { n, K, nCoef, R, H, l2 } = this;
-    if (K === 1) out.set(this.diag);
-    else {
+    if (K === 1 && this.diagFresh) out.set(this.diag);
+    else if (K === 1) {
+      out.fill(0);
+      weightedColumnSquares(X, H, 1, out.subarray(0, nCoef), fitIntercept ? out.subarray(nCoef, nCoef + 1) : null);
+    } else {
       for (let i = 0; i < n; i++) {
         const s = this.weight(i);
         for (let k = 0; k < K; k++) R[i * K + k] = s * H[i * K + k] * (1 - H[i * K + k]);
@@ -360,6 +372,7 @@ function newtonCg(
   const Hq = new Float64Array(m);
   const M = new Float64Array(m);
   let Hfull = exact ? new Float64Array(m * m) : null;
+  obj.wantDiag = !exact;
   let factorFresh = false; // Hfull holds a valid factor
   let refresh = true; // form a new Hessian at the next step
   let stale = false; // the factor in use is from an earlier point
@@ -378,7 +391,10 @@ function newtonCg(
       refresh = false;
       stale = false;
       // Not positive definite (no penalty, collinear columns): conjugate gradients from here on.
-      if (!factorFresh) Hfull = null;
+      if (!factorFresh) {
+        Hfull = null;
+        obj.wantDiag = true;
+      }
     } else if (Hfull) stale = true;
     if (Hfull && factorFresh) {
       for (let j = 0; j < m; j++) d[j] = -g[j];
@@ -477,6 +493,7 @@ export function solveLogistic(problem: LogisticProblem): LogisticSolution {
     );
   }
   if (solver === "lbfgs") {
+    obj.wantDiag = false;
     result = lbfgs(obj.evaluate, new Float64Array(obj.nParam), { maxIter: problem.maxIter, gtol: problem.tol });
   } else {
     const exact = solver === "newton-cholesky" || (solver === "auto" && K === 1 && obj.nParam <= CHOLESKY_MAX_PARAMS);
