@@ -1,7 +1,8 @@
 /**
  * The in-process point-in-time join: for each entity row, the latest feature row of the same key at or
  * before the entity row's time (within a TTL), computed over Arrow columns with typed arrays
- * (counting sort by key, sort by time within a key, binary search), never with per-row objects.
+ * (an as-of walk over both sides in time order, or a per-key binary search when late-created rows must
+ * be skipped), never with per-row objects.
  */
 import * as arrow from "apache-arrow";
 import { FeatureStoreError, InvalidArgumentError, SchemaMismatchError } from "../errors";
@@ -44,115 +45,184 @@ export function pointInTimeIndices(input: PointInTimeIndexInput): Int32Array {
   return asofWalk(input, codes);
 }
 
+/** Rows of a time column in ascending time order, with the times in that order. */
+export interface TimeOrder {
+  /** Row numbers in ascending time order (stable; NaN rows left out), or null when `values` already ascends with no NaN. */
+  order: Int32Array | null;
+  /** The times in that order (`values` itself when `order` is null). */
+  sorted: Float64Array;
+}
+
+/** Ranges this short are insertion-sorted; the bucket pass pays off above it. */
+const INSERTION_SORT_MAX = 32;
+/** Nested bucket passes before a crowded range falls back to a comparator sort. */
+const MAX_BUCKET_DEPTH = 4;
+
 /**
- * Ascending order of `values` (NaN left out), stable: an LSD radix sort on integer values (16-bit
- * digits, passes over constant digits skipped), or a comparator sort when values are not integers.
+ * Sorts times ascending, stably, leaving out NaN. Input already in order (the usual case for feature
+ * tables) is detected in one pass and not copied. Otherwise a bucket sort: one counting pass spreads
+ * the times over about one bucket per row by value (times are roughly uniform, so buckets are tiny and
+ * are finished by insertion sort); a crowded bucket is bucket-sorted again over its own range.
+ * @example
+ * sortTimes(Float64Array.from([3, NaN, 1, 3])) // { order: Int32Array [2, 0, 3], sorted: Float64Array [1, 3, 3] }
  */
-export function argsortTimes(values: Float64Array): Int32Array {
+export function sortTimes(values: Float64Array): TimeOrder {
   const n = values.length;
   let count = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  let integral = true;
-  let sorted = true;
+  let ascending = true;
   let prev = -Infinity;
   for (let i = 0; i < n; i++) {
     const v = values[i];
-    if (v !== v) continue;
+    if (v !== v) {
+      ascending = false;
+      continue;
+    }
     count++;
-    if (v < min) min = v;
-    if (v > max) max = v;
-    if (integral && !Number.isInteger(v)) integral = false;
-    if (v < prev) sorted = false;
+    if (v < prev) ascending = false;
     prev = v;
   }
-  let order = new Int32Array(count);
+  if (ascending) return { order: null, sorted: values };
+  const order = new Int32Array(count);
+  const sorted = new Float64Array(count);
   let k = 0;
-  for (let i = 0; i < n; i++) if (values[i] === values[i]) order[k++] = i;
-  if (sorted) return order;
-  if (!integral || max - min > Number.MAX_SAFE_INTEGER) {
-    return order.sort((a, b) => values[a] - values[b] || a - b);
-  }
-  // Keys relative to the minimum as two 32-bit words, four 16-bit digits.
-  const lo = new Uint32Array(count);
-  const hi = new Uint32Array(count);
-  for (let p = 0; p < count; p++) {
-    const d = values[order[p]] - min;
-    const h = Math.floor(d / 4294967296);
-    hi[p] = h;
-    lo[p] = d - h * 4294967296;
-  }
-  let keyLo = lo;
-  let keyHi = hi;
-  let tmpOrder = new Int32Array(count);
-  let tmpLo = new Uint32Array(count);
-  let tmpHi = new Uint32Array(count);
-  const buckets = new Int32Array(65537);
-  for (let pass = 0; pass < 4; pass++) {
-    const word = pass < 2 ? keyLo : keyHi;
-    const shift = pass % 2 === 0 ? 0 : 16;
-    buckets.fill(0);
-    for (let p = 0; p < count; p++) buckets[((word[p] >>> shift) & 0xffff) + 1]++;
-    if (buckets[(((word[0] >>> shift) & 0xffff) + 1)] === count) continue; // constant digit
-    for (let b = 0; b < 65536; b++) buckets[b + 1] += buckets[b];
-    for (let p = 0; p < count; p++) {
-      const q = buckets[(word[p] >>> shift) & 0xffff]++;
-      tmpOrder[q] = order[p];
-      tmpLo[q] = keyLo[p];
-      tmpHi[q] = keyHi[p];
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v === v) {
+      order[k] = i;
+      sorted[k++] = v;
     }
-    [order, tmpOrder] = [tmpOrder, order];
-    [keyLo, tmpLo] = [tmpLo, keyLo];
-    [keyHi, tmpHi] = [tmpHi, keyHi];
   }
-  return order;
+  sortRange(values, order, sorted, 0, count, new Int32Array(count), new Float64Array(count), 0);
+  return { order, sorted };
+}
+
+/** Sorts `order[lo, hi)` and `sorted[lo, hi)` together by time, stably; the scratch arrays are as long as `order`. */
+function sortRange(
+  values: Float64Array,
+  order: Int32Array,
+  sorted: Float64Array,
+  lo: number,
+  hi: number,
+  scratchOrder: Int32Array,
+  scratchSorted: Float64Array,
+  depth: number,
+): void {
+  const n = hi - lo;
+  if (n <= INSERTION_SORT_MAX) {
+    insertionSort(order, sorted, lo, hi);
+    return;
+  }
+  let min = Infinity;
+  let max = -Infinity;
+  for (let p = lo; p < hi; p++) {
+    const v = sorted[p];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (min === max) return; // all equal: the stable order is the row order already
+  let buckets = 1;
+  while (buckets < n) buckets *= 2;
+  const scale = buckets / (max - min);
+  if (depth >= MAX_BUCKET_DEPTH || !Number.isFinite(scale) || !Number.isFinite(max - min)) {
+    comparatorSort(values, order, sorted, lo, hi);
+    return;
+  }
+  // Bucket of a time: floor((v - min) * scale), monotone in v, so buckets are in time order.
+  const start = new Int32Array(buckets + 1);
+  const last = buckets - 1;
+  for (let p = lo; p < hi; p++) {
+    const b = Math.floor((sorted[p] - min) * scale);
+    start[(b < last ? b : last) + 1]++;
+  }
+  for (let b = 0; b < buckets; b++) start[b + 1] += start[b];
+  const fill = start.slice(0, buckets);
+  for (let p = lo; p < hi; p++) {
+    const v = sorted[p];
+    const b = Math.floor((v - min) * scale);
+    const q = lo + fill[b < last ? b : last]++;
+    scratchOrder[q] = order[p];
+    scratchSorted[q] = v;
+  }
+  order.set(scratchOrder.subarray(lo, hi), lo);
+  sorted.set(scratchSorted.subarray(lo, hi), lo);
+  for (let b = 0; b < buckets; b++) {
+    const from = lo + start[b];
+    const to = lo + start[b + 1];
+    if (to - from <= INSERTION_SORT_MAX) insertionSort(order, sorted, from, to);
+    else sortRange(values, order, sorted, from, to, scratchOrder, scratchSorted, depth + 1);
+  }
+}
+
+/** Stable insertion sort of a short range (rows arrive in row order, only strictly later times move past). */
+function insertionSort(order: Int32Array, sorted: Float64Array, lo: number, hi: number): void {
+  for (let i = lo + 1; i < hi; i++) {
+    const v = sorted[i];
+    const o = order[i];
+    let j = i - 1;
+    while (j >= lo && sorted[j] > v) {
+      sorted[j + 1] = sorted[j];
+      order[j + 1] = order[j];
+      j--;
+    }
+    sorted[j + 1] = v;
+    order[j + 1] = o;
+  }
+}
+
+/** Fallback for ranges the bucket pass cannot spread (infinite times, very crowded values). */
+function comparatorSort(values: Float64Array, order: Int32Array, sorted: Float64Array, lo: number, hi: number): void {
+  order.subarray(lo, hi).sort((a, b) => values[a] - values[b] || a - b);
+  for (let p = lo; p < hi; p++) sorted[p] = values[order[p]];
 }
 
 /**
  * The as-of walk (like pandas merge_asof with `by`): entity rows and feature rows in time order,
  * remembering per key the latest feature row seen so far. Sequential over the feature rows (which
- * are usually stored in time order already); no per-key sorting.
+ * are usually stored in time order already, and then not sorted or copied); no per-key sorting.
  */
 function asofWalk(input: PointInTimeIndexInput, codes: { left: Int32Array; right: Int32Array; groups: number }): Int32Array {
-  const { featureTs, featureCreated, entityTs } = input;
-  const ne = entityTs.length;
-  const result = new Int32Array(ne).fill(-1);
+  const { featureCreated: created } = input;
+  const result = new Int32Array(input.entityTs.length).fill(-1);
   const fCode = codes.left;
-  const eCode = codes.right;
-  const fOrder = argsortTimes(featureTs);
-  const eOrder = argsortTimes(entityTs);
-  // Per key: the latest row so far and its time (kept beside it to avoid a random read of featureTs).
-  const last = new Int32Array(codes.groups).fill(-1);
-  const lastTs = new Float64Array(codes.groups);
+  const { order: fOrder, sorted: fTs } = sortTimes(input.featureTs);
+  const { order: eOrder, sorted: eTs } = sortTimes(input.entityTs);
+  const ne = eTs.length;
+  // Entity key codes in time order, so the walk reads them sequentially.
+  const eCode = new Int32Array(ne);
+  for (let q = 0; q < ne; q++) eCode[q] = codes.right[eOrder === null ? q : eOrder[q]];
+  // Per key: [time, row] of the latest feature row so far (row -1: none yet), side by side so one
+  // update touches one cache line.
+  const state = new Float64Array(2 * codes.groups).fill(-1);
   const ttl = input.ttlMicros;
-  const m = fOrder.length;
+  const m = fTs.length;
   let fp = 0;
-  for (let q = 0; q < eOrder.length; q++) {
-    const r = eOrder[q];
-    const ts = entityTs[r];
+  for (let q = 0; q < ne; q++) {
+    const ts = eTs[q];
     while (fp < m) {
-      const i = fOrder[fp];
-      const t = featureTs[i];
+      const t = fTs[fp];
       if (t > ts) break;
+      const i = fOrder === null ? fp : fOrder[fp];
       fp++;
       const g = fCode[i];
       if (g < 0) continue;
-      const l = last[g];
-      if (l < 0 || t > lastTs[g] || featureCreated === null) {
+      const s = 2 * g;
+      const l = state[s + 1];
+      if (created === null || l < 0 || t > state[s]) {
         // Later time, or equal time without created times: the later row wins.
-        last[g] = i;
-        lastTs[g] = t;
+        state[s] = t;
+        state[s + 1] = i;
       } else {
         // Equal time: the later created time wins (unknown = oldest); equal created: the later row.
-        const c = featureCreated[i];
-        const cl = featureCreated[l];
-        if ((c === c ? c : -Infinity) >= (cl === cl ? cl : -Infinity)) last[g] = i;
+        const c = created[i];
+        const cl = created[l];
+        if ((c === c ? c : -Infinity) >= (cl === cl ? cl : -Infinity)) state[s + 1] = i;
       }
     }
-    const g = eCode[r];
+    const g = eCode[q];
     if (g < 0) continue;
-    const l = last[g];
-    if (l >= 0 && (ttl === null || lastTs[g] >= ts - ttl)) result[r] = l;
+    const s = 2 * g;
+    const l = state[s + 1];
+    if (l >= 0 && (ttl === null || state[s] >= ts - ttl)) result[eOrder === null ? q : eOrder[q]] = l;
   }
   return result;
 }
