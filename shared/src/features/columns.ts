@@ -449,50 +449,60 @@ function keyValues(vector: arrow.Vector): { nums: Float64Array | null; valid: Ui
   return { nums: null, valid: null, values: flat.values.map((v) => (v === null ? undefined : typeof v === "bigint" ? String(v) : v)) };
 }
 
-/** The values of a single-chunk Int32/Int64 column as int32 numbers, or null when some do not fit (or there are nulls). */
-function int32Values(vector: arrow.Vector): Int32Array | null {
+/**
+ * A single-chunk signed Int32/Int64 column read as 32-bit words (`stride` 2: little-endian low and high
+ * word per value), with its validity bitmap when it has nulls; null for any other column.
+ */
+function intWords(vector: arrow.Vector): { words: Int32Array; stride: 1 | 2; length: number; bitmap: Uint8Array | null; bitOffset: number } | null {
   const chunks = vector.data as arrow.Data[];
-  if (chunks.length !== 1 || chunks[0].nullCount > 0) return null;
-  const d = chunks[0];
   const t = vector.type as arrow.DataType;
-  if (!arrow.DataType.isInt(t) || !(t as arrow.Int).isSigned) return null;
+  if (chunks.length !== 1 || !arrow.DataType.isInt(t) || !(t as arrow.Int).isSigned) return null;
+  const d = chunks[0];
   const bits = (t as arrow.Int).bitWidth;
-  if (bits === 32) return (d.values as Int32Array).subarray(0, d.length);
-  if (bits !== 64) return null;
-  const v = d.values as BigInt64Array;
-  const words = new Int32Array(v.buffer, v.byteOffset, d.length * 2);
-  const out = new Int32Array(d.length);
-  for (let i = 0; i < d.length; i++) {
-    const lo = words[2 * i];
-    // Little-endian: fits in int32 when the high word is the sign extension of the low word.
-    if (words[2 * i + 1] !== lo >> 31) return null;
-    out[i] = lo;
-  }
-  return out;
+  if (bits !== 32 && bits !== 64) return null;
+  const v = d.values as Int32Array | BigInt64Array;
+  const stride = bits === 64 ? 2 : 1;
+  const bitmap = d.nullCount > 0 && d.nullBitmap && d.nullBitmap.length > 0 ? d.nullBitmap : null;
+  return { words: new Int32Array(v.buffer, v.byteOffset, d.length * stride), stride, length: d.length, bitmap, bitOffset: d.offset };
 }
 
 /**
  * Fast path of {@link keyCodes} for one integer key column in a compact range (the common case: ids):
- * a lookup table indexed by value, no hash map and no float conversion.
+ * a lookup table indexed by value, read straight from the Arrow buffers (no hash map, no float
+ * conversion, no BigInt). Needs a left side without nulls whose values fit in int32; right-side values
+ * outside the table's range (also those that do not fit in int32) and nulls get -1.
  */
 function smallIntKeyCodes(left: arrow.Vector, right: arrow.Vector): { left: Int32Array; right: Int32Array; groups: number } | null {
-  const l = int32Values(left);
-  if (!l) return null;
-  const r = int32Values(right);
-  if (!r) return null;
+  const l = intWords(left);
+  const r = intWords(right);
+  if (!l || !r || l.bitmap || l.length === 0) return null;
+  const lw = l.words;
+  const nl = l.length;
   let min = 2147483647;
   let max = -2147483648;
-  for (let i = 0; i < l.length; i++) {
-    const v = l[i];
-    if (v < min) min = v;
-    if (v > max) max = v;
+  if (l.stride === 2) {
+    for (let i = 0; i < nl; i++) {
+      const v = lw[2 * i];
+      // Fits in int32 when the high word is the sign extension of the low word.
+      if (lw[2 * i + 1] !== v >> 31) return null;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  } else {
+    for (let i = 0; i < nl; i++) {
+      const v = lw[i];
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
   }
-  if (l.length === 0 || max - min + 1 > Math.max(1 << 20, 4 * (l.length + r.length))) return null;
+  const nr = r.length;
+  if (max - min + 1 > Math.max(1 << 20, 4 * (nl + nr))) return null;
   const table = new Int32Array(max - min + 1).fill(-1);
-  const lc = new Int32Array(l.length);
+  const lc = new Int32Array(nl);
+  const ls = l.stride;
   let next = 0;
-  for (let i = 0; i < l.length; i++) {
-    const slot = l[i] - min;
+  for (let i = 0; i < nl; i++) {
+    const slot = lw[ls * i] - min;
     let id = table[slot];
     if (id < 0) {
       id = next++;
@@ -500,11 +510,19 @@ function smallIntKeyCodes(left: arrow.Vector, right: arrow.Vector): { left: Int3
     }
     lc[i] = id;
   }
-  const rc = new Int32Array(r.length);
+  const rc = new Int32Array(nr);
+  const rw = r.words;
   const span = table.length;
-  for (let i = 0; i < r.length; i++) {
-    const slot = r[i] - min;
-    rc[i] = slot >= 0 && slot < span ? table[slot] : -1;
+  const bm = r.bitmap;
+  const off = r.bitOffset;
+  for (let i = 0; i < nr; i++) {
+    let code = -1;
+    if (bm === null || (bm[(off + i) >> 3] >> ((off + i) & 7)) & 1) {
+      const v = r.stride === 2 ? rw[2 * i] : rw[i];
+      const slot = v - min;
+      if (slot >= 0 && slot < span && (r.stride === 1 || rw[2 * i + 1] === v >> 31)) code = table[slot];
+    }
+    rc[i] = code;
   }
   return { left: lc, right: rc, groups: next };
 }
