@@ -6,7 +6,7 @@
  */
 import * as arrow from "apache-arrow";
 import { FeatureStoreError, InvalidArgumentError, SchemaMismatchError } from "../errors";
-import { flattenColumn, gatherColumn, keyCodes, keyFamily, timestampMicros } from "./columns";
+import { gatherOrder, gatherVector, keyCodes, keyFamily, timestampMicros } from "./columns";
 import { type Ttl, ttlMicros } from "./ttl";
 
 /** The feature-side rows of one view, prepared for point-in-time lookups. */
@@ -417,13 +417,14 @@ export function pointInTimeJoin(entityRows: arrow.Table, featureRows: arrow.Tabl
   });
   const columns: Record<string, arrow.Vector> = {};
   for (const f of entityRows.schema.fields) columns[f.name] = entityRows.getChild(f.name) as arrow.Vector;
+  const order = gatherOrder(idx, featureRows.numRows);
   features.forEach((f, i) => {
     if (outNames[i] in columns) {
       throw new FeatureStoreError(
         `pointInTimeJoin: output column "${outNames[i]}" already exists in the entity rows; rename the feature with outputNames.`,
       );
     }
-    columns[outNames[i]] = gatherColumn(flattenColumn(requireColumn(featureRows, f, "feature rows")), idx);
+    columns[outNames[i]] = gatherVector(requireColumn(featureRows, f, "feature rows"), idx, order);
   });
   return new arrow.Table(columns);
 }
