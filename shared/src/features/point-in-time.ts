@@ -69,6 +69,8 @@ const MAX_BUCKET_DEPTH = 4;
 export function sortTimes(values: Float64Array): TimeOrder {
   const n = values.length;
   let count = 0;
+  let min = Infinity;
+  let max = -Infinity;
   let ascending = true;
   let prev = -Infinity;
   for (let i = 0; i < n; i++) {
@@ -78,78 +80,90 @@ export function sortTimes(values: Float64Array): TimeOrder {
       continue;
     }
     count++;
+    if (v < min) min = v;
+    if (v > max) max = v;
     if (v < prev) ascending = false;
     prev = v;
   }
   if (ascending) return { order: null, sorted: values };
   const order = new Int32Array(count);
   const sorted = new Float64Array(count);
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (v === v) {
-      order[k] = i;
-      sorted[k++] = v;
-    }
-  }
-  sortRange(values, order, sorted, 0, count, new Int32Array(count), new Float64Array(count), 0);
+  sortInto(values, null, count, min, max, order, sorted, 0, 0);
   return { order, sorted };
 }
 
-/** Sorts `order[lo, hi)` and `sorted[lo, hi)` together by time, stably; the scratch arrays are as long as `order`. */
-function sortRange(
-  values: Float64Array,
+/**
+ * Writes the non-NaN entries of `times` (`count` of them, between `min` and `max`) in time order into
+ * `order`/`sorted` from position `at`: as row numbers `rows[p]`, or `p` itself when `rows` is null.
+ * Entries arrive in row order, and every step below keeps equal times in arrival order (stable).
+ */
+function sortInto(
+  times: Float64Array,
+  rows: Int32Array | null,
+  count: number,
+  min: number,
+  max: number,
   order: Int32Array,
   sorted: Float64Array,
-  lo: number,
-  hi: number,
-  scratchOrder: Int32Array,
-  scratchSorted: Float64Array,
+  at: number,
   depth: number,
 ): void {
-  const n = hi - lo;
-  if (n <= INSERTION_SORT_MAX) {
-    insertionSort(order, sorted, lo, hi);
-    return;
-  }
-  let min = Infinity;
-  let max = -Infinity;
-  for (let p = lo; p < hi; p++) {
-    const v = sorted[p];
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  if (min === max) return; // all equal: the stable order is the row order already
+  const n = times.length;
   let buckets = 1;
-  while (buckets < n) buckets *= 2;
+  while (buckets < count) buckets *= 2;
   const scale = buckets / (max - min);
-  if (depth >= MAX_BUCKET_DEPTH || !Number.isFinite(scale) || !Number.isFinite(max - min)) {
-    comparatorSort(values, order, sorted, lo, hi);
+  if (count <= INSERTION_SORT_MAX || min === max || depth >= MAX_BUCKET_DEPTH || !Number.isFinite(scale) || !Number.isFinite(max - min)) {
+    let q = at;
+    for (let p = 0; p < n; p++) {
+      const t = times[p];
+      if (t !== t) continue;
+      order[q] = rows === null ? p : rows[p];
+      sorted[q++] = t;
+    }
+    if (min === max) return; // all equal: row order is the stable order
+    if (count <= INSERTION_SORT_MAX) insertionSort(order, sorted, at, at + count);
+    else comparatorSort(order, sorted, at, at + count);
     return;
   }
-  // Bucket of a time: floor((v - min) * scale), monotone in v, so buckets are in time order.
-  const start = new Int32Array(buckets + 1);
+  // Bucket of a time: floor((t - min) * scale), monotone in t, so buckets are in time order.
   const last = buckets - 1;
-  for (let p = lo; p < hi; p++) {
-    const b = Math.floor((sorted[p] - min) * scale);
-    start[(b < last ? b : last) + 1]++;
+  const ends = new Int32Array(buckets);
+  for (let p = 0; p < n; p++) {
+    const t = times[p];
+    if (t !== t) continue;
+    const b = Math.floor((t - min) * scale);
+    ends[b < last ? b : last]++;
   }
-  for (let b = 0; b < buckets; b++) start[b + 1] += start[b];
-  const fill = start.slice(0, buckets);
-  for (let p = lo; p < hi; p++) {
-    const v = sorted[p];
-    const b = Math.floor((v - min) * scale);
-    const q = lo + fill[b < last ? b : last]++;
-    scratchOrder[q] = order[p];
-    scratchSorted[q] = v;
-  }
-  order.set(scratchOrder.subarray(lo, hi), lo);
-  sorted.set(scratchSorted.subarray(lo, hi), lo);
+  let sum = 0;
   for (let b = 0; b < buckets; b++) {
-    const from = lo + start[b];
-    const to = lo + start[b + 1];
-    if (to - from <= INSERTION_SORT_MAX) insertionSort(order, sorted, from, to);
-    else sortRange(values, order, sorted, from, to, scratchOrder, scratchSorted, depth + 1);
+    const c = ends[b];
+    ends[b] = sum;
+    sum += c;
+  }
+  // Scatter; each bucket's cursor ends where the bucket ends.
+  for (let p = 0; p < n; p++) {
+    const t = times[p];
+    if (t !== t) continue;
+    const b = Math.floor((t - min) * scale);
+    const q = at + ends[b < last ? b : last]++;
+    order[q] = rows === null ? p : rows[p];
+    sorted[q] = t;
+  }
+  let lo = at;
+  for (let b = 0; b < buckets; b++) {
+    const hi = at + ends[b];
+    if (hi - lo > INSERTION_SORT_MAX) {
+      // A crowded bucket: bucket-sort it again over its own range.
+      let bMin = Infinity;
+      let bMax = -Infinity;
+      for (let p = lo; p < hi; p++) {
+        const t = sorted[p];
+        if (t < bMin) bMin = t;
+        if (t > bMax) bMax = t;
+      }
+      sortInto(sorted.slice(lo, hi), order.slice(lo, hi), hi - lo, bMin, bMax, order, sorted, lo, depth + 1);
+    } else if (hi - lo > 1) insertionSort(order, sorted, lo, hi);
+    lo = hi;
   }
 }
 
@@ -169,10 +183,14 @@ function insertionSort(order: Int32Array, sorted: Float64Array, lo: number, hi: 
   }
 }
 
-/** Fallback for ranges the bucket pass cannot spread (infinite times, very crowded values). */
-function comparatorSort(values: Float64Array, order: Int32Array, sorted: Float64Array, lo: number, hi: number): void {
-  order.subarray(lo, hi).sort((a, b) => values[a] - values[b] || a - b);
-  for (let p = lo; p < hi; p++) sorted[p] = values[order[p]];
+/** Fallback for ranges the bucket pass cannot spread (infinite times, very crowded values): by (time, row). */
+function comparatorSort(order: Int32Array, sorted: Float64Array, lo: number, hi: number): void {
+  const pos = Array.from({ length: hi - lo }, (_, k) => lo + k);
+  pos.sort((a, b) => sorted[a] - sorted[b] || order[a] - order[b]);
+  const o = pos.map((p) => order[p]);
+  const t = pos.map((p) => sorted[p]);
+  order.set(o, lo);
+  sorted.set(t, lo);
 }
 
 /**
