@@ -224,16 +224,15 @@ function asofWalk(input: PointInTimeIndexInput, codes: { left: Int32Array; right
       const g = fCode[i];
       if (g < 0) continue;
       const s = 2 * g;
-      const l = state[s + 1];
-      if (created === null || l < 0 || t > state[s]) {
-        // Later time, or equal time without created times: the later row wins.
-        state[s] = t;
-        state[s + 1] = i;
-      } else {
+      // Without created times the later row always wins: a plain store, no read of the state.
+      if (created !== null && t === state[s] && state[s + 1] >= 0) {
         // Equal time: the later created time wins (unknown = oldest); equal created: the later row.
         const c = created[i];
-        const cl = created[l];
+        const cl = created[state[s + 1]];
         if ((c === c ? c : -Infinity) >= (cl === cl ? cl : -Infinity)) state[s + 1] = i;
+      } else {
+        state[s] = t;
+        state[s + 1] = i;
       }
     }
     const g = eCode[q];
