@@ -280,16 +280,19 @@ function gatherFlat(
   order: Int32Array,
 ): arrow.Vector {
   const n = idx.length;
-  const valid = new Uint8Array(n);
-  const nullCount =
-    nullBits !== null ? gatherValidityBits(nullBits.bitmap, nullBits.offset, idx, valid) : gatherValidity(validBytes, idx, valid);
-  const nullBitmap = nullCount > 0 ? packBits(valid, n) : undefined;
+  // The output's validity is written as an Arrow bitmap straight away (no byte per row).
+  const valid = new Uint8Array(((n + 63) & ~63) >> 3);
+  const nullCount = nullBits !== null ? gatherValidityBits(nullBits.bitmap, nullBits.offset, idx, valid) : gatherValidity(validBytes, idx, valid);
+  const nullBitmap = nullCount > 0 ? valid : undefined;
   if (col.kind === "fixed") {
     const src = col.values;
     const Ctor = src.constructor as unknown as NumericArrayCtor;
     const out = new Ctor(n);
     const width = src.BYTES_PER_ELEMENT;
-    if (width === 8) gatherPairs(new Int32Array(src.buffer, src.byteOffset, src.length * 2), idx, order, new Int32Array(out.buffer));
+    // Float64 values are copied as doubles (one load and store per row); other 8-byte values (int64,
+    // timestamps) as two 32-bit words, so no bit pattern is ever read as a double.
+    if (src instanceof Float64Array) gatherFloat64(src, idx, order, out as Float64Array);
+    else if (width === 8) gatherPairs(new Int32Array(src.buffer, src.byteOffset, src.length * 2), idx, order, new Int32Array(out.buffer));
     else if (width === 4) gatherInt32(new Int32Array(src.buffer, src.byteOffset, src.length), idx, order, new Int32Array(out.buffer));
     else if (width === 2) gatherInt16(new Int16Array(src.buffer, src.byteOffset, src.length), idx, order, new Int16Array(out.buffer));
     else gatherUint8(new Uint8Array(src.buffer, src.byteOffset, src.length), idx, order, new Uint8Array(out.buffer));
@@ -307,22 +310,14 @@ function gatherFlat(
   return arrow.makeVector(data) as arrow.Vector;
 }
 
+/** Sets bit `i` of `valid` (an Arrow bitmap, zeroed) for each row `i` with a non-null source row; returns the null count. */
 function gatherValidity(srcValid: Uint8Array | null, idx: Int32Array, valid: Uint8Array): number {
   let nulls = 0;
   const n = idx.length;
-  if (srcValid === null) {
-    for (let i = 0; i < n; i++) {
-      const ok = idx[i] >= 0 ? 1 : 0;
-      valid[i] = ok;
-      nulls += 1 - ok;
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const j = idx[i];
-      const ok = j >= 0 ? srcValid[j] : 0;
-      valid[i] = ok;
-      nulls += 1 - ok;
-    }
+  for (let i = 0; i < n; i++) {
+    const j = idx[i];
+    if (j >= 0 && (srcValid === null || srcValid[j])) valid[i >> 3] |= 1 << (i & 7);
+    else nulls++;
   }
   return nulls;
 }
@@ -334,14 +329,20 @@ function gatherValidityBits(bitmap: Uint8Array, offset: number, idx: Int32Array,
   for (let i = 0; i < n; i++) {
     const j = idx[i];
     const b = offset + j;
-    const ok = j >= 0 ? (bitmap[b >> 3] >> (b & 7)) & 1 : 0;
-    valid[i] = ok;
-    nulls += 1 - ok;
+    if (j >= 0 && (bitmap[b >> 3] >> (b & 7)) & 1) valid[i >> 3] |= 1 << (i & 7);
+    else nulls++;
   }
   return nulls;
 }
 
 // The copy loops visit output rows in `order` (every row with idx >= 0); other rows stay zero.
+
+function gatherFloat64(src: Float64Array, idx: Int32Array, order: Int32Array, out: Float64Array): void {
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k];
+    out[i] = src[idx[i]];
+  }
+}
 
 /** Copies 8-byte elements as pairs of 32-bit words. */
 function gatherPairs(src: Int32Array, idx: Int32Array, order: Int32Array, out: Int32Array): void {
@@ -374,6 +375,7 @@ function gatherUint8(src: Uint8Array, idx: Int32Array, order: Int32Array, out: U
   }
 }
 
+/** UTF-8 strings of the rows whose bit is set in `valid` (an Arrow bitmap); other rows get empty strings. */
 function gatherUtf8(so: Int32Array, src: Uint8Array, idx: Int32Array, order: Int32Array, valid: Uint8Array): { offsets: Int32Array; bytes: Uint8Array } {
   const n = idx.length;
   const m = order.length;
@@ -381,7 +383,7 @@ function gatherUtf8(so: Int32Array, src: Uint8Array, idx: Int32Array, order: Int
   const offsets = new Int32Array(n + 1);
   for (let k = 0; k < m; k++) {
     const i = order[k];
-    if (!valid[i]) continue;
+    if (!((valid[i >> 3] >> (i & 7)) & 1)) continue;
     const j = idx[i];
     offsets[i + 1] = so[j + 1] - so[j];
   }
@@ -389,7 +391,7 @@ function gatherUtf8(so: Int32Array, src: Uint8Array, idx: Int32Array, order: Int
   const bytes = new Uint8Array(offsets[n]);
   for (let k = 0; k < m; k++) {
     const i = order[k];
-    if (!valid[i]) continue;
+    if (!((valid[i >> 3] >> (i & 7)) & 1)) continue;
     const j = idx[i];
     // Strings are short: a byte loop beats creating a subarray view per row.
     let w = offsets[i];
