@@ -377,19 +377,28 @@ function gatherUint8(src: Uint8Array, idx: Int32Array, order: Int32Array, out: U
 
 /** UTF-8 strings of the rows whose bit is set in `valid` (an Arrow bitmap); other rows get empty strings. */
 function gatherUtf8(so: Int32Array, src: Uint8Array, idx: Int32Array, order: Int32Array, valid: Uint8Array): { offsets: Int32Array; bytes: Uint8Array } {
+  const offsets = utf8Offsets(so, idx, order, valid);
+  const bytes = new Uint8Array(offsets[idx.length]);
+  copyUtf8(so, src, idx, order, valid, offsets, bytes);
+  return { offsets, bytes };
+}
+
+/** Output offsets: each row's length (read in `order`, i.e. source order), then their running sum. */
+function utf8Offsets(so: Int32Array, idx: Int32Array, order: Int32Array, valid: Uint8Array): Int32Array {
   const n = idx.length;
-  const m = order.length;
-  // Lengths first (in source order), then their running sum gives the output offsets.
   const offsets = new Int32Array(n + 1);
-  for (let k = 0; k < m; k++) {
+  for (let k = 0; k < order.length; k++) {
     const i = order[k];
     if (!((valid[i >> 3] >> (i & 7)) & 1)) continue;
     const j = idx[i];
     offsets[i + 1] = so[j + 1] - so[j];
   }
   for (let i = 0; i < n; i++) offsets[i + 1] += offsets[i];
-  const bytes = new Uint8Array(offsets[n]);
-  for (let k = 0; k < m; k++) {
+  return offsets;
+}
+
+function copyUtf8(so: Int32Array, src: Uint8Array, idx: Int32Array, order: Int32Array, valid: Uint8Array, offsets: Int32Array, bytes: Uint8Array): void {
+  for (let k = 0; k < order.length; k++) {
     const i = order[k];
     if (!((valid[i >> 3] >> (i & 7)) & 1)) continue;
     const j = idx[i];
@@ -398,7 +407,6 @@ function gatherUtf8(so: Int32Array, src: Uint8Array, idx: Int32Array, order: Int
     const end = so[j + 1];
     for (let p = so[j]; p < end; p++) bytes[w++] = src[p];
   }
-  return { offsets, bytes };
 }
 
 const TWO_32 = 4294967296;
@@ -575,55 +583,65 @@ function smallIntKeyCodes(left: arrow.Vector, right: arrow.Vector): { left: Int3
   const l = intWords(left);
   const r = intWords(right);
   if (!l || !r || l.bitmap || l.length === 0) return null;
-  const lw = l.words;
-  const nl = l.length;
+  const range = int32Range(l.words, l.stride, l.length);
+  if (range === null || range.max - range.min + 1 > Math.max(1 << 20, 4 * (l.length + r.length))) return null;
+  const table = new Int32Array(range.max - range.min + 1).fill(-1);
+  const lc = new Int32Array(l.length);
+  const groups = codeLeft(l.words, l.stride, range.min, table, lc);
+  const rc = new Int32Array(r.length);
+  codeRight(r.words, r.stride, r.bitmap, r.bitOffset, range.min, table, rc);
+  return { left: lc, right: rc, groups };
+}
+
+/** min and max of `length` integer values held as 32-bit words, or null when some do not fit in int32. */
+function int32Range(words: Int32Array, stride: 1 | 2, length: number): { min: number; max: number } | null {
   let min = 2147483647;
   let max = -2147483648;
-  if (l.stride === 2) {
-    for (let i = 0; i < nl; i++) {
-      const v = lw[2 * i];
+  if (stride === 2) {
+    for (let i = 0; i < length; i++) {
+      const v = words[2 * i];
       // Fits in int32 when the high word is the sign extension of the low word.
-      if (lw[2 * i + 1] !== v >> 31) return null;
+      if (words[2 * i + 1] !== v >> 31) return null;
       if (v < min) min = v;
       if (v > max) max = v;
     }
   } else {
-    for (let i = 0; i < nl; i++) {
-      const v = lw[i];
+    for (let i = 0; i < length; i++) {
+      const v = words[i];
       if (v < min) min = v;
       if (v > max) max = v;
     }
   }
-  const nr = r.length;
-  if (max - min + 1 > Math.max(1 << 20, 4 * (nl + nr))) return null;
-  const table = new Int32Array(max - min + 1).fill(-1);
-  const lc = new Int32Array(nl);
-  const ls = l.stride;
+  return { min, max };
+}
+
+/** Codes of the left side in order of first appearance, recorded in `table` by value − min; returns their count. */
+function codeLeft(words: Int32Array, stride: 1 | 2, min: number, table: Int32Array, codes: Int32Array): number {
   let next = 0;
-  for (let i = 0; i < nl; i++) {
-    const slot = lw[ls * i] - min;
+  for (let i = 0; i < codes.length; i++) {
+    const slot = words[stride * i] - min;
     let id = table[slot];
     if (id < 0) {
       id = next++;
       table[slot] = id;
     }
-    lc[i] = id;
+    codes[i] = id;
   }
-  const rc = new Int32Array(nr);
-  const rw = r.words;
+  return next;
+}
+
+/** Codes of the right side from `table`: -1 for nulls and values the left side does not hold. */
+function codeRight(words: Int32Array, stride: 1 | 2, bitmap: Uint8Array | null, bitOffset: number, min: number, table: Int32Array, codes: Int32Array): void {
   const span = table.length;
-  const bm = r.bitmap;
-  const off = r.bitOffset;
-  for (let i = 0; i < nr; i++) {
+  for (let i = 0; i < codes.length; i++) {
     let code = -1;
-    if (bm === null || (bm[(off + i) >> 3] >> ((off + i) & 7)) & 1) {
-      const v = r.stride === 2 ? rw[2 * i] : rw[i];
+    if (bitmap === null || (bitmap[(bitOffset + i) >> 3] >> ((bitOffset + i) & 7)) & 1) {
+      const v = words[stride * i];
       const slot = v - min;
-      if (slot >= 0 && slot < span && (r.stride === 1 || rw[2 * i + 1] === v >> 31)) code = table[slot];
+      if (slot >= 0 && slot < span && (stride === 1 || words[2 * i + 1] === v >> 31)) code = table[slot];
     }
-    rc[i] = code;
+    codes[i] = code;
   }
-  return { left: lc, right: rc, groups: next };
 }
 
 /** min/max of integer values when their range is small enough for a lookup table, else null. */

@@ -67,6 +67,20 @@ const MAX_BUCKET_DEPTH = 4;
  * sortTimes(Float64Array.from([3, NaN, 1, 3])) // { order: Int32Array [2, 0, 3], sorted: Float64Array [1, 3, 3] }
  */
 export function sortTimes(values: Float64Array): TimeOrder {
+  const { count, min, max, ascending } = scanTimes(values);
+  if (ascending) return { order: null, sorted: values };
+  const order = new Int32Array(count);
+  const sorted = new Float64Array(count);
+  sortInto(values, null, count, min, max, order, sorted, 0, 0);
+  return { order, sorted };
+}
+
+/**
+ * Count, range and order of the non-NaN times. (A function of its own, like each hot loop here: V8
+ * then optimises the loop together with everything after it, instead of entering an optimised loop
+ * that falls back to the interpreter where the rest of the function has not run yet.)
+ */
+function scanTimes(values: Float64Array): { count: number; min: number; max: number; ascending: boolean } {
   const n = values.length;
   let count = 0;
   let min = Infinity;
@@ -85,11 +99,7 @@ export function sortTimes(values: Float64Array): TimeOrder {
     if (v < prev) ascending = false;
     prev = v;
   }
-  if (ascending) return { order: null, sorted: values };
-  const order = new Int32Array(count);
-  const sorted = new Float64Array(count);
-  sortInto(values, null, count, min, max, order, sorted, 0, 0);
-  return { order, sorted };
+  return { count, min, max, ascending };
 }
 
 /**
@@ -199,19 +209,40 @@ function comparatorSort(order: Int32Array, sorted: Float64Array, lo: number, hi:
  * are usually stored in time order already, and then not sorted or copied); no per-key sorting.
  */
 function asofWalk(input: PointInTimeIndexInput, codes: { left: Int32Array; right: Int32Array; groups: number }): Int32Array {
-  const { featureCreated: created } = input;
   const result = new Int32Array(input.entityTs.length).fill(-1);
-  const fCode = codes.left;
-  const { order: fOrder, sorted: fTs } = sortTimes(input.featureTs);
-  const { order: eOrder, sorted: eTs } = sortTimes(input.entityTs);
-  const ne = eTs.length;
+  const features = sortTimes(input.featureTs);
+  const entities = sortTimes(input.entityTs);
   // Entity key codes in time order, so the walk reads them sequentially.
-  const eCode = new Int32Array(ne);
-  for (let q = 0; q < ne; q++) eCode[q] = codes.right[eOrder === null ? q : eOrder[q]];
+  const eCode = permute(codes.right, entities.order, entities.sorted.length);
   // Per key: [time, row] of the latest feature row so far (row -1: none yet), side by side so one
   // update touches one cache line.
   const state = new Float64Array(2 * codes.groups).fill(-1);
-  const ttl = input.ttlMicros;
+  walk(features.sorted, features.order, codes.left, input.featureCreated, entities.sorted, entities.order, eCode, state, input.ttlMicros, result);
+  return result;
+}
+
+/** `values[order[q]]` for q < n (`values[q]` when `order` is null). */
+function permute(values: Int32Array, order: Int32Array | null, n: number): Int32Array {
+  const out = new Int32Array(n);
+  if (order === null) out.set(values.subarray(0, n));
+  else for (let q = 0; q < n; q++) out[q] = values[order[q]];
+  return out;
+}
+
+/** The walk itself; see {@link asofWalk}. Rows are in time order: `fOrder`/`eOrder` give their row numbers (null: as they are). */
+function walk(
+  fTs: Float64Array,
+  fOrder: Int32Array | null,
+  fCode: Int32Array,
+  created: Float64Array | null,
+  eTs: Float64Array,
+  eOrder: Int32Array | null,
+  eCode: Int32Array,
+  state: Float64Array,
+  ttl: number | null,
+  result: Int32Array,
+): void {
+  const ne = eTs.length;
   const m = fTs.length;
   let fp = 0;
   for (let q = 0; q < ne; q++) {
@@ -241,7 +272,6 @@ function asofWalk(input: PointInTimeIndexInput, codes: { left: Int32Array; right
     const l = state[s + 1];
     if (l >= 0 && (ttl === null || state[s] >= ts - ttl)) result[eOrder === null ? q : eOrder[q]] = l;
   }
-  return result;
 }
 
 /**
