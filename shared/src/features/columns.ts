@@ -398,14 +398,19 @@ function utf8Offsets(so: Int32Array, idx: Int32Array, order: Int32Array, valid: 
 }
 
 function copyUtf8(so: Int32Array, src: Uint8Array, idx: Int32Array, order: Int32Array, valid: Uint8Array, offsets: Int32Array, bytes: Uint8Array): void {
+  // Strings are short: copying four bytes at a time through DataViews beats both a plain byte loop
+  // (about twice as slow) and a subarray view per row.
+  const from = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  const to = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let k = 0; k < order.length; k++) {
     const i = order[k];
     if (!((valid[i >> 3] >> (i & 7)) & 1)) continue;
     const j = idx[i];
-    // Strings are short: a byte loop beats creating a subarray view per row.
     let w = offsets[i];
+    let p = so[j];
     const end = so[j + 1];
-    for (let p = so[j]; p < end; p++) bytes[w++] = src[p];
+    for (; p + 4 <= end; p += 4, w += 4) to.setInt32(w, from.getInt32(p, true), true);
+    for (; p < end; p++) bytes[w++] = src[p];
   }
 }
 
