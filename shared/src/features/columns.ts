@@ -594,8 +594,41 @@ function smallIntKeyCodes(left: arrow.Vector, right: arrow.Vector): { left: Int3
   const lc = new Int32Array(l.length);
   const groups = codeLeft(l.words, l.stride, range.min, table, lc);
   const rc = new Int32Array(r.length);
-  codeRight(r.words, r.stride, r.bitmap, r.bitOffset, range.min, table, rc);
+  codeRight(r.words, r.stride, r.bitmap, r.bitOffset, range.min, table, table.length, rc);
   return { left: lc, right: rc, groups };
+}
+
+/**
+ * Key codes for a join, where equal keys only need to share a code: like {@link keyCodes}, except that
+ * one integer key column whose values span a compact range is coded by value − min (no lookup table,
+ * no first-appearance numbering). Codes lie in 0..groups-1 but some may be unused, and a right row
+ * whose key the left side lacks gets -1 or a code no left row has.
+ * @example
+ * joinKeyCodes([vectorFromArray([7, 5, 7])], [vectorFromArray([5, 9])]) // { left: [2, 0, 2], right: [0, -1], groups: 3 }
+ */
+export function joinKeyCodes(left: arrow.Vector[], right: arrow.Vector[]): { left: Int32Array; right: Int32Array; groups: number } {
+  if (left.length === 1) {
+    const l = intWords(left[0]);
+    const r = intWords(right[0]);
+    if (l && r && !l.bitmap && l.length > 0) {
+      const range = int32Range(l.words, l.stride, l.length);
+      // Compact: the per-code state of a join stays about as small as per-row arrays.
+      if (range !== null && range.max - range.min + 1 <= Math.max(65_536, l.length)) {
+        const lc = new Int32Array(l.length);
+        slotLeft(l.words, l.stride, range.min, lc);
+        const rc = new Int32Array(r.length);
+        const span = range.max - range.min + 1;
+        codeRight(r.words, r.stride, r.bitmap, r.bitOffset, range.min, null, span, rc);
+        return { left: lc, right: rc, groups: span };
+      }
+    }
+  }
+  return keyCodes(left, right);
+}
+
+/** Codes by value − min. */
+function slotLeft(words: Int32Array, stride: 1 | 2, min: number, codes: Int32Array): void {
+  for (let i = 0; i < codes.length; i++) codes[i] = words[stride * i] - min;
 }
 
 /** min and max of `length` integer values held as 32-bit words, or null when some do not fit in int32. */
@@ -635,15 +668,26 @@ function codeLeft(words: Int32Array, stride: 1 | 2, min: number, table: Int32Arr
   return next;
 }
 
-/** Codes of the right side from `table`: -1 for nulls and values the left side does not hold. */
-function codeRight(words: Int32Array, stride: 1 | 2, bitmap: Uint8Array | null, bitOffset: number, min: number, table: Int32Array, codes: Int32Array): void {
-  const span = table.length;
+/**
+ * Codes of the right side: `table[value − min]`, or value − min itself when `table` is null; -1 for
+ * nulls and values outside the `span` of codes.
+ */
+function codeRight(
+  words: Int32Array,
+  stride: 1 | 2,
+  bitmap: Uint8Array | null,
+  bitOffset: number,
+  min: number,
+  table: Int32Array | null,
+  span: number,
+  codes: Int32Array,
+): void {
   for (let i = 0; i < codes.length; i++) {
     let code = -1;
     if (bitmap === null || (bitmap[(bitOffset + i) >> 3] >> ((bitOffset + i) & 7)) & 1) {
       const v = words[stride * i];
       const slot = v - min;
-      if (slot >= 0 && slot < span && (stride === 1 || words[2 * i + 1] === v >> 31)) code = table[slot];
+      if (slot >= 0 && slot < span && (stride === 1 || words[2 * i + 1] === v >> 31)) code = table === null ? slot : table[slot];
     }
     codes[i] = code;
   }

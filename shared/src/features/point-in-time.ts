@@ -6,7 +6,7 @@
  */
 import * as arrow from "apache-arrow";
 import { FeatureStoreError, InvalidArgumentError, SchemaMismatchError } from "../errors";
-import { gatherOrder, gatherVector, keyCodes, keyFamily, timestampMicros } from "./columns";
+import { gatherOrder, gatherVector, joinKeyCodes, keyFamily, timestampMicros } from "./columns";
 import { type Ttl, ttlMicros } from "./ttl";
 
 /** The feature-side rows of one view, prepared for point-in-time lookups. */
@@ -40,7 +40,7 @@ export interface PointInTimeIndexInput {
 export function pointInTimeIndices(input: PointInTimeIndexInput): Int32Array {
   const ne = input.entityTs.length;
   if (ne === 0 || input.featureTs.length === 0) return new Int32Array(ne).fill(-1);
-  const codes = keyCodes(input.featureKeys, input.entityKeys);
+  const codes = joinKeyCodes(input.featureKeys, input.entityKeys);
   if (input.filterByCreatedTimestamp && input.featureCreated !== null) return groupedSearch(input, codes);
   return asofWalk(input, codes);
 }

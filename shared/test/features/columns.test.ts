@@ -1,6 +1,6 @@
 import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { flattenColumn, gatherColumn, gatherOrder, gatherVector, keyCodes } from "../../src/features/columns";
+import { flattenColumn, gatherColumn, gatherOrder, gatherVector, joinKeyCodes, keyCodes } from "../../src/features/columns";
 
 const int64 = (xs: (number | null)[]) => arrow.vectorFromArray(xs.map((x) => (x === null ? null : BigInt(x))), new arrow.Int64());
 const int32 = (xs: (number | null)[]) => arrow.vectorFromArray(xs, new arrow.Int32());
@@ -34,6 +34,24 @@ describe("keyCodes", () => {
     const region = (xs: string[]) => arrow.vectorFromArray(xs, new arrow.Utf8());
     const pair = keyCodes([int32([1, 1, 2]), region(["n", "s", "n"])], [int32([2, 1, 1]), region(["n", "n", "e"])]);
     expect([Array.from(pair.left), Array.from(pair.right), pair.groups]).toEqual([[0, 1, 2], [2, 0, -1], 3]);
+  });
+});
+
+describe("joinKeyCodes", () => {
+  it("codes one integer key column in a compact range by value - min", () => {
+    for (const l of [int64([7, 5, 7, 6]), int32([7, 5, 7, 6])]) {
+      const codes = joinKeyCodes([l], [int64([5, 9, null, 7, 4, 2 ** 40])]);
+      expect([Array.from(codes.left), Array.from(codes.right), codes.groups]).toEqual([[2, 0, 2, 1], [0, -1, -1, 2, -1, -1], 3]);
+    }
+  });
+
+  it("falls back to keyCodes for null keys on the left, sparse ranges and composite keys", () => {
+    const withNull = joinKeyCodes([int64([7, null, 5])], [int64([5])]);
+    expect([Array.from(withNull.left), Array.from(withNull.right), withNull.groups]).toEqual([[0, -1, 1], [1], 2]);
+    const sparse = joinKeyCodes([int64([0, 10_000_000])], [int64([10_000_000])]);
+    expect([Array.from(sparse.left), Array.from(sparse.right), sparse.groups]).toEqual([[0, 1], [1], 2]);
+    const pair = joinKeyCodes([int32([1, 2]), int32([3, 3])], [int32([2]), int32([3])]);
+    expect([Array.from(pair.left), Array.from(pair.right), pair.groups]).toEqual([[0, 1], [1], 2]);
   });
 });
 
