@@ -67,8 +67,8 @@ const MAX_BUCKET_DEPTH = 4;
  * sortTimes(Float64Array.from([3, NaN, 1, 3])) // { order: Int32Array [2, 0, 3], sorted: Float64Array [1, 3, 3] }
  */
 export function sortTimes(values: Float64Array): TimeOrder {
-  const { count, min, max, ascending } = scanTimes(values);
-  if (ascending) return { order: null, sorted: values };
+  if (isAscending(values)) return { order: null, sorted: values };
+  const { count, min, max } = scanTimes(values);
   const order = new Int32Array(count);
   const sorted = new Float64Array(count);
   sortInto(values, null, count, min, max, order, sorted, 0, 0);
@@ -76,30 +76,35 @@ export function sortTimes(values: Float64Array): TimeOrder {
 }
 
 /**
- * Count, range and order of the non-NaN times. (A function of its own, like each hot loop here: V8
- * then optimises the loop together with everything after it, instead of entering an optimised loop
- * that falls back to the interpreter where the rest of the function has not run yet.)
+ * Whether the times ascend with no NaN. (A function of its own, like each hot loop here: V8 then
+ * optimises the loop together with everything after it, instead of entering an optimised loop that
+ * falls back to the interpreter where the rest of the function has not run yet.)
  */
-function scanTimes(values: Float64Array): { count: number; min: number; max: number; ascending: boolean } {
+function isAscending(values: Float64Array): boolean {
+  const n = values.length;
+  let prev = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (!(v >= prev)) return false; // also false for NaN
+    prev = v;
+  }
+  return true;
+}
+
+/** Count and range of the non-NaN times. */
+function scanTimes(values: Float64Array): { count: number; min: number; max: number } {
   const n = values.length;
   let count = 0;
   let min = Infinity;
   let max = -Infinity;
-  let ascending = true;
-  let prev = -Infinity;
   for (let i = 0; i < n; i++) {
     const v = values[i];
-    if (v !== v) {
-      ascending = false;
-      continue;
-    }
+    if (v !== v) continue;
     count++;
     if (v < min) min = v;
     if (v > max) max = v;
-    if (v < prev) ascending = false;
-    prev = v;
   }
-  return { count, min, max, ascending };
+  return { count, min, max };
 }
 
 /**
