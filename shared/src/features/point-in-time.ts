@@ -219,10 +219,10 @@ function asofWalk(input: PointInTimeIndexInput, codes: { left: Int32Array; right
   const entities = sortTimes(input.entityTs);
   // Entity key codes in time order, so the walk reads them sequentially.
   const eCode = permute(codes.right, entities.order, entities.sorted.length);
-  // Per key: [time, row] of the latest feature row so far (row -1: none yet), side by side so one
-  // update touches one cache line.
-  const state = new Float64Array(2 * codes.groups).fill(-1);
-  walk(features.sorted, features.order, codes.left, input.featureCreated, entities.sorted, entities.order, eCode, state, input.ttlMicros, result);
+  // Per key: the position (in time order) of its latest feature row so far, or -1. Four bytes per key
+  // keep the state small enough to stay in cache while the walk updates it at random.
+  const latest = new Int32Array(codes.groups).fill(-1);
+  walk(features.sorted, features.order, codes.left, input.featureCreated, entities.sorted, entities.order, eCode, latest, input.ttlMicros, result);
   return result;
 }
 
@@ -234,7 +234,10 @@ function permute(values: Int32Array, order: Int32Array | null, n: number): Int32
   return out;
 }
 
-/** The walk itself; see {@link asofWalk}. Rows are in time order: `fOrder`/`eOrder` give their row numbers (null: as they are). */
+/**
+ * The walk itself; see {@link asofWalk}. Rows are in time order: `fOrder`/`eOrder` give their row
+ * numbers (null: as they are); `latest` holds positions in `fTs`.
+ */
 function walk(
   fTs: Float64Array,
   fOrder: Int32Array | null,
@@ -243,7 +246,7 @@ function walk(
   eTs: Float64Array,
   eOrder: Int32Array | null,
   eCode: Int32Array,
-  state: Float64Array,
+  latest: Int32Array,
   ttl: number | null,
   result: Int32Array,
 ): void {
@@ -252,30 +255,24 @@ function walk(
   let fp = 0;
   for (let q = 0; q < ne; q++) {
     const ts = eTs[q];
-    while (fp < m) {
+    for (; fp < m; fp++) {
       const t = fTs[fp];
       if (t > ts) break;
-      const i = fOrder === null ? fp : fOrder[fp];
-      fp++;
-      const g = fCode[i];
+      const g = fCode[fOrder === null ? fp : fOrder[fp]];
       if (g < 0) continue;
-      const s = 2 * g;
       // Without created times the later row always wins: a plain store, no read of the state.
-      if (created !== null && t === state[s] && state[s + 1] >= 0) {
+      const l = created === null ? -1 : latest[g];
+      if (created !== null && l >= 0 && fTs[l] === t) {
         // Equal time: the later created time wins (unknown = oldest); equal created: the later row.
-        const c = created[i];
-        const cl = created[state[s + 1]];
-        if ((c === c ? c : -Infinity) >= (cl === cl ? cl : -Infinity)) state[s + 1] = i;
-      } else {
-        state[s] = t;
-        state[s + 1] = i;
-      }
+        const c = created[fOrder === null ? fp : fOrder[fp]];
+        const cl = created[fOrder === null ? l : fOrder[l]];
+        if ((c === c ? c : -Infinity) >= (cl === cl ? cl : -Infinity)) latest[g] = fp;
+      } else latest[g] = fp;
     }
     const g = eCode[q];
     if (g < 0) continue;
-    const s = 2 * g;
-    const l = state[s + 1];
-    if (l >= 0 && (ttl === null || state[s] >= ts - ttl)) result[eOrder === null ? q : eOrder[q]] = l;
+    const l = latest[g];
+    if (l >= 0 && (ttl === null || fTs[l] >= ts - ttl)) result[eOrder === null ? q : eOrder[q]] = fOrder === null ? l : fOrder[l];
   }
 }
 
