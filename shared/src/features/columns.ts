@@ -282,7 +282,8 @@ function gatherFlat(
   const n = idx.length;
   // The output's validity is written as an Arrow bitmap straight away (no byte per row).
   const valid = new Uint8Array(((n + 63) & ~63) >> 3);
-  const nullCount = nullBits !== null ? gatherValidityBits(nullBits.bitmap, nullBits.offset, idx, valid) : gatherValidity(validBytes, idx, valid);
+  const nullCount =
+    nullBits !== null ? gatherValidityBits(nullBits.bitmap, nullBits.offset, idx, order, valid) : gatherValidity(validBytes, idx, order, valid);
   const nullBitmap = nullCount > 0 ? valid : undefined;
   if (col.kind === "fixed") {
     const src = col.values;
@@ -310,29 +311,34 @@ function gatherFlat(
   return arrow.makeVector(data) as arrow.Vector;
 }
 
-/** Sets bit `i` of `valid` (an Arrow bitmap, zeroed) for each row `i` with a non-null source row; returns the null count. */
-function gatherValidity(srcValid: Uint8Array | null, idx: Int32Array, valid: Uint8Array): number {
-  let nulls = 0;
-  const n = idx.length;
-  for (let i = 0; i < n; i++) {
-    const j = idx[i];
-    if (j >= 0 && (srcValid === null || srcValid[j])) valid[i >> 3] |= 1 << (i & 7);
-    else nulls++;
+/**
+ * Sets bit `i` of `valid` (an Arrow bitmap, zeroed) for each row `i` in `order` whose source row is
+ * not null; returns the null count (rows outside `order` take no source row and are null).
+ */
+function gatherValidity(srcValid: Uint8Array | null, idx: Int32Array, order: Int32Array, valid: Uint8Array): number {
+  let set = 0;
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k];
+    if (srcValid === null || srcValid[idx[i]]) {
+      valid[i >> 3] |= 1 << (i & 7);
+      set++;
+    }
   }
-  return nulls;
+  return idx.length - set;
 }
 
 /** Like {@link gatherValidity}, reading the source's Arrow null bitmap (an eighth of the bytes). */
-function gatherValidityBits(bitmap: Uint8Array, offset: number, idx: Int32Array, valid: Uint8Array): number {
-  let nulls = 0;
-  const n = idx.length;
-  for (let i = 0; i < n; i++) {
-    const j = idx[i];
-    const b = offset + j;
-    if (j >= 0 && (bitmap[b >> 3] >> (b & 7)) & 1) valid[i >> 3] |= 1 << (i & 7);
-    else nulls++;
+function gatherValidityBits(bitmap: Uint8Array, offset: number, idx: Int32Array, order: Int32Array, valid: Uint8Array): number {
+  let set = 0;
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k];
+    const b = offset + idx[i];
+    if ((bitmap[b >> 3] >> (b & 7)) & 1) {
+      valid[i >> 3] |= 1 << (i & 7);
+      set++;
+    }
   }
-  return nulls;
+  return idx.length - set;
 }
 
 // The copy loops visit output rows in `order` (every row with idx >= 0); other rows stay zero.
