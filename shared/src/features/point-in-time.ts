@@ -1,11 +1,12 @@
 /**
  * The in-process point-in-time join: for each entity row, the latest feature row of the same key at or
  * before the entity row's time (within a TTL), computed over Arrow columns with typed arrays
- * (counting sort by key, sort by time within a key, binary search), never with per-row objects.
+ * (an as-of walk over both sides in time order, or a per-key binary search when late-created rows must
+ * be skipped), never with per-row objects.
  */
 import * as arrow from "apache-arrow";
 import { FeatureStoreError, InvalidArgumentError, SchemaMismatchError } from "../errors";
-import { flattenColumn, gatherColumn, keyCodes, keyFamily, timestampMicros } from "./columns";
+import { gatherOrder, gatherVector, joinKeyCodes, keyFamily, timestampMicros } from "./columns";
 import { type Ttl, ttlMicros } from "./ttl";
 
 /** The feature-side rows of one view, prepared for point-in-time lookups. */
@@ -39,122 +40,240 @@ export interface PointInTimeIndexInput {
 export function pointInTimeIndices(input: PointInTimeIndexInput): Int32Array {
   const ne = input.entityTs.length;
   if (ne === 0 || input.featureTs.length === 0) return new Int32Array(ne).fill(-1);
-  const codes = keyCodes(input.featureKeys, input.entityKeys);
+  const codes = joinKeyCodes(input.featureKeys, input.entityKeys);
   if (input.filterByCreatedTimestamp && input.featureCreated !== null) return groupedSearch(input, codes);
   return asofWalk(input, codes);
 }
 
+/** Rows of a time column in ascending time order, with the times in that order. */
+export interface TimeOrder {
+  /** Row numbers in ascending time order (stable; NaN rows left out), or null when `values` already ascends with no NaN. */
+  order: Int32Array | null;
+  /** The times in that order (`values` itself when `order` is null). */
+  sorted: Float64Array;
+}
+
+/** Ranges this short are insertion-sorted; the bucket pass pays off above it. */
+const INSERTION_SORT_MAX = 32;
+/** Nested bucket passes before a crowded range falls back to a comparator sort. */
+const MAX_BUCKET_DEPTH = 4;
+
 /**
- * Ascending order of `values` (NaN left out), stable: an LSD radix sort on integer values (16-bit
- * digits, passes over constant digits skipped), or a comparator sort when values are not integers.
+ * Sorts times ascending, stably, leaving out NaN. Input already in order (the usual case for feature
+ * tables) is detected in one pass and not copied. Otherwise a bucket sort: one counting pass spreads
+ * the times over about one bucket per row by value (times are roughly uniform, so buckets are tiny and
+ * are finished by insertion sort); a crowded bucket is bucket-sorted again over its own range.
+ * @example
+ * sortTimes(Float64Array.from([3, NaN, 1, 3])) // { order: Int32Array [2, 0, 3], sorted: Float64Array [1, 3, 3] }
  */
-export function argsortTimes(values: Float64Array): Int32Array {
+export function sortTimes(values: Float64Array): TimeOrder {
+  if (isAscending(values)) return { order: null, sorted: values };
+  const { count, min, max } = scanTimes(values);
+  const order = new Int32Array(count);
+  const sorted = new Float64Array(count);
+  sortInto(values, null, count, min, max, order, sorted, 0, 0);
+  return { order, sorted };
+}
+
+/**
+ * Whether the times ascend with no NaN. (A function of its own, like each hot loop here: V8 then
+ * optimises the loop together with everything after it, instead of entering an optimised loop that
+ * falls back to the interpreter where the rest of the function has not run yet.)
+ */
+function isAscending(values: Float64Array): boolean {
+  const n = values.length;
+  let prev = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (!(v >= prev)) return false; // also false for NaN
+    prev = v;
+  }
+  return true;
+}
+
+/** Count and range of the non-NaN times. */
+function scanTimes(values: Float64Array): { count: number; min: number; max: number } {
   const n = values.length;
   let count = 0;
   let min = Infinity;
   let max = -Infinity;
-  let integral = true;
-  let sorted = true;
-  let prev = -Infinity;
   for (let i = 0; i < n; i++) {
     const v = values[i];
     if (v !== v) continue;
     count++;
     if (v < min) min = v;
     if (v > max) max = v;
-    if (integral && !Number.isInteger(v)) integral = false;
-    if (v < prev) sorted = false;
-    prev = v;
   }
-  let order = new Int32Array(count);
-  let k = 0;
-  for (let i = 0; i < n; i++) if (values[i] === values[i]) order[k++] = i;
-  if (sorted) return order;
-  if (!integral || max - min > Number.MAX_SAFE_INTEGER) {
-    return order.sort((a, b) => values[a] - values[b] || a - b);
-  }
-  // Keys relative to the minimum as two 32-bit words, four 16-bit digits.
-  const lo = new Uint32Array(count);
-  const hi = new Uint32Array(count);
-  for (let p = 0; p < count; p++) {
-    const d = values[order[p]] - min;
-    const h = Math.floor(d / 4294967296);
-    hi[p] = h;
-    lo[p] = d - h * 4294967296;
-  }
-  let keyLo = lo;
-  let keyHi = hi;
-  let tmpOrder = new Int32Array(count);
-  let tmpLo = new Uint32Array(count);
-  let tmpHi = new Uint32Array(count);
-  const buckets = new Int32Array(65537);
-  for (let pass = 0; pass < 4; pass++) {
-    const word = pass < 2 ? keyLo : keyHi;
-    const shift = pass % 2 === 0 ? 0 : 16;
-    buckets.fill(0);
-    for (let p = 0; p < count; p++) buckets[((word[p] >>> shift) & 0xffff) + 1]++;
-    if (buckets[(((word[0] >>> shift) & 0xffff) + 1)] === count) continue; // constant digit
-    for (let b = 0; b < 65536; b++) buckets[b + 1] += buckets[b];
-    for (let p = 0; p < count; p++) {
-      const q = buckets[(word[p] >>> shift) & 0xffff]++;
-      tmpOrder[q] = order[p];
-      tmpLo[q] = keyLo[p];
-      tmpHi[q] = keyHi[p];
+  return { count, min, max };
+}
+
+/**
+ * Writes the non-NaN entries of `times` (`count` of them, between `min` and `max`) in time order into
+ * `order`/`sorted` from position `at`: as row numbers `rows[p]`, or `p` itself when `rows` is null.
+ * Entries arrive in row order, and every step below keeps equal times in arrival order (stable).
+ */
+function sortInto(
+  times: Float64Array,
+  rows: Int32Array | null,
+  count: number,
+  min: number,
+  max: number,
+  order: Int32Array,
+  sorted: Float64Array,
+  at: number,
+  depth: number,
+): void {
+  const n = times.length;
+  let buckets = 1;
+  while (buckets < count) buckets *= 2;
+  const scale = buckets / (max - min);
+  if (count <= INSERTION_SORT_MAX || min === max || depth >= MAX_BUCKET_DEPTH || !Number.isFinite(scale) || !Number.isFinite(max - min)) {
+    let q = at;
+    for (let p = 0; p < n; p++) {
+      const t = times[p];
+      if (t !== t) continue;
+      order[q] = rows === null ? p : rows[p];
+      sorted[q++] = t;
     }
-    [order, tmpOrder] = [tmpOrder, order];
-    [keyLo, tmpLo] = [tmpLo, keyLo];
-    [keyHi, tmpHi] = [tmpHi, keyHi];
+    if (min === max) return; // all equal: row order is the stable order
+    if (count <= INSERTION_SORT_MAX) insertionSort(order, sorted, at, at + count);
+    else comparatorSort(order, sorted, at, at + count);
+    return;
   }
-  return order;
+  // Bucket of a time: floor((t - min) * scale), monotone in t, so buckets are in time order.
+  const last = buckets - 1;
+  const ends = new Int32Array(buckets);
+  for (let p = 0; p < n; p++) {
+    const t = times[p];
+    if (t !== t) continue;
+    const b = Math.floor((t - min) * scale);
+    ends[b < last ? b : last]++;
+  }
+  let sum = 0;
+  for (let b = 0; b < buckets; b++) {
+    const c = ends[b];
+    ends[b] = sum;
+    sum += c;
+  }
+  // Scatter; each bucket's cursor ends where the bucket ends.
+  for (let p = 0; p < n; p++) {
+    const t = times[p];
+    if (t !== t) continue;
+    const b = Math.floor((t - min) * scale);
+    const q = at + ends[b < last ? b : last]++;
+    order[q] = rows === null ? p : rows[p];
+    sorted[q] = t;
+  }
+  let lo = at;
+  for (let b = 0; b < buckets; b++) {
+    const hi = at + ends[b];
+    if (hi - lo > INSERTION_SORT_MAX) {
+      // A crowded bucket: bucket-sort it again over its own range.
+      let bMin = Infinity;
+      let bMax = -Infinity;
+      for (let p = lo; p < hi; p++) {
+        const t = sorted[p];
+        if (t < bMin) bMin = t;
+        if (t > bMax) bMax = t;
+      }
+      sortInto(sorted.slice(lo, hi), order.slice(lo, hi), hi - lo, bMin, bMax, order, sorted, lo, depth + 1);
+    } else if (hi - lo > 1) insertionSort(order, sorted, lo, hi);
+    lo = hi;
+  }
+}
+
+/** Stable insertion sort of a short range (rows arrive in row order, only strictly later times move past). */
+function insertionSort(order: Int32Array, sorted: Float64Array, lo: number, hi: number): void {
+  for (let i = lo + 1; i < hi; i++) {
+    const v = sorted[i];
+    const o = order[i];
+    let j = i - 1;
+    while (j >= lo && sorted[j] > v) {
+      sorted[j + 1] = sorted[j];
+      order[j + 1] = order[j];
+      j--;
+    }
+    sorted[j + 1] = v;
+    order[j + 1] = o;
+  }
+}
+
+/** Fallback for ranges the bucket pass cannot spread (infinite times, very crowded values): by (time, row). */
+function comparatorSort(order: Int32Array, sorted: Float64Array, lo: number, hi: number): void {
+  const pos = Array.from({ length: hi - lo }, (_, k) => lo + k);
+  pos.sort((a, b) => sorted[a] - sorted[b] || order[a] - order[b]);
+  const o = pos.map((p) => order[p]);
+  const t = pos.map((p) => sorted[p]);
+  order.set(o, lo);
+  sorted.set(t, lo);
 }
 
 /**
  * The as-of walk (like pandas merge_asof with `by`): entity rows and feature rows in time order,
  * remembering per key the latest feature row seen so far. Sequential over the feature rows (which
- * are usually stored in time order already); no per-key sorting.
+ * are usually stored in time order already, and then not sorted or copied); no per-key sorting.
  */
 function asofWalk(input: PointInTimeIndexInput, codes: { left: Int32Array; right: Int32Array; groups: number }): Int32Array {
-  const { featureTs, featureCreated, entityTs } = input;
-  const ne = entityTs.length;
-  const result = new Int32Array(ne).fill(-1);
-  const fCode = codes.left;
-  const eCode = codes.right;
-  const fOrder = argsortTimes(featureTs);
-  const eOrder = argsortTimes(entityTs);
-  // Per key: the latest row so far and its time (kept beside it to avoid a random read of featureTs).
-  const last = new Int32Array(codes.groups).fill(-1);
-  const lastTs = new Float64Array(codes.groups);
-  const ttl = input.ttlMicros;
-  const m = fOrder.length;
-  let fp = 0;
-  for (let q = 0; q < eOrder.length; q++) {
-    const r = eOrder[q];
-    const ts = entityTs[r];
-    while (fp < m) {
-      const i = fOrder[fp];
-      const t = featureTs[i];
-      if (t > ts) break;
-      fp++;
-      const g = fCode[i];
-      if (g < 0) continue;
-      const l = last[g];
-      if (l < 0 || t > lastTs[g] || featureCreated === null) {
-        // Later time, or equal time without created times: the later row wins.
-        last[g] = i;
-        lastTs[g] = t;
-      } else {
-        // Equal time: the later created time wins (unknown = oldest); equal created: the later row.
-        const c = featureCreated[i];
-        const cl = featureCreated[l];
-        if ((c === c ? c : -Infinity) >= (cl === cl ? cl : -Infinity)) last[g] = i;
-      }
-    }
-    const g = eCode[r];
-    if (g < 0) continue;
-    const l = last[g];
-    if (l >= 0 && (ttl === null || lastTs[g] >= ts - ttl)) result[r] = l;
-  }
+  const result = new Int32Array(input.entityTs.length).fill(-1);
+  const features = sortTimes(input.featureTs);
+  const entities = sortTimes(input.entityTs);
+  // Entity key codes in time order, so the walk reads them sequentially.
+  const eCode = permute(codes.right, entities.order, entities.sorted.length);
+  // Per key: the position (in time order) of its latest feature row so far, or -1. Four bytes per key
+  // keep the state small enough to stay in cache while the walk updates it at random.
+  const latest = new Int32Array(codes.groups).fill(-1);
+  walk(features.sorted, features.order, codes.left, input.featureCreated, entities.sorted, entities.order, eCode, latest, input.ttlMicros, result);
   return result;
+}
+
+/** `values[order[q]]` for q < n (`values[q]` when `order` is null). */
+function permute(values: Int32Array, order: Int32Array | null, n: number): Int32Array {
+  const out = new Int32Array(n);
+  if (order === null) out.set(values.subarray(0, n));
+  else for (let q = 0; q < n; q++) out[q] = values[order[q]];
+  return out;
+}
+
+/**
+ * The walk itself; see {@link asofWalk}. Rows are in time order: `fOrder`/`eOrder` give their row
+ * numbers (null: as they are); `latest` holds positions in `fTs`.
+ */
+function walk(
+  fTs: Float64Array,
+  fOrder: Int32Array | null,
+  fCode: Int32Array,
+  created: Float64Array | null,
+  eTs: Float64Array,
+  eOrder: Int32Array | null,
+  eCode: Int32Array,
+  latest: Int32Array,
+  ttl: number | null,
+  result: Int32Array,
+): void {
+  const ne = eTs.length;
+  const m = fTs.length;
+  let fp = 0;
+  for (let q = 0; q < ne; q++) {
+    const ts = eTs[q];
+    for (; fp < m; fp++) {
+      const t = fTs[fp];
+      if (t > ts) break;
+      const g = fCode[fOrder === null ? fp : fOrder[fp]];
+      if (g < 0) continue;
+      // Without created times the later row always wins: a plain store, no read of the state.
+      const l = created === null ? -1 : latest[g];
+      if (created !== null && l >= 0 && fTs[l] === t) {
+        // Equal time: the later created time wins (unknown = oldest); equal created: the later row.
+        const c = created[fOrder === null ? fp : fOrder[fp]];
+        const cl = created[fOrder === null ? l : fOrder[l]];
+        if ((c === c ? c : -Infinity) >= (cl === cl ? cl : -Infinity)) latest[g] = fp;
+      } else latest[g] = fp;
+    }
+    const g = eCode[q];
+    if (g < 0) continue;
+    const l = latest[g];
+    if (l >= 0 && (ttl === null || fTs[l] >= ts - ttl)) result[eOrder === null ? q : eOrder[q]] = fOrder === null ? l : fOrder[l];
+  }
 }
 
 /**
@@ -347,13 +466,14 @@ export function pointInTimeJoin(entityRows: arrow.Table, featureRows: arrow.Tabl
   });
   const columns: Record<string, arrow.Vector> = {};
   for (const f of entityRows.schema.fields) columns[f.name] = entityRows.getChild(f.name) as arrow.Vector;
+  const order = gatherOrder(idx, featureRows.numRows);
   features.forEach((f, i) => {
     if (outNames[i] in columns) {
       throw new FeatureStoreError(
         `pointInTimeJoin: output column "${outNames[i]}" already exists in the entity rows; rename the feature with outputNames.`,
       );
     }
-    columns[outNames[i]] = gatherColumn(flattenColumn(requireColumn(featureRows, f, "feature rows")), idx);
+    columns[outNames[i]] = gatherVector(requireColumn(featureRows, f, "feature rows"), idx, order);
   });
   return new arrow.Table(columns);
 }

@@ -1,6 +1,6 @@
 import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { argsortTimes, pointInTimeJoin } from "../../src/features/point-in-time";
+import { pointInTimeJoin, sortTimes } from "../../src/features/point-in-time";
 import { entityTable, expectedCells, featureTable, pitCase, tableCells } from "./pit-fixture";
 
 const opts = {
@@ -23,20 +23,48 @@ describe("pointInTimeJoin", () => {
   });
 });
 
-describe("argsortTimes", () => {
-  it("orders times stably, leaves out NaN and handles negative, large and fractional values", () => {
+/** Row numbers in time order as sortTimes gives them (null order: every row, as they are). */
+function orderOf(values: Float64Array): number[] {
+  const { order, sorted } = sortTimes(values);
+  const rows = order === null ? Array.from(values.keys()) : Array.from(order);
+  expect(Array.from(sorted)).toEqual(rows.map((i) => values[i]));
+  return rows;
+}
+
+describe("sortTimes", () => {
+  it("orders times stably, leaves out NaN and handles negative, large, infinite and fractional values", () => {
     const big = 2 ** 50;
     const v = Float64Array.from([5, NaN, -3, big, 5, 0, big + 1, -3]);
-    expect(Array.from(argsortTimes(v))).toEqual([2, 7, 5, 0, 4, 3, 6]);
-    expect(Array.from(argsortTimes(Float64Array.from([0.5, 0.25, NaN, 0.25])))).toEqual([1, 3, 0]);
-    expect(Array.from(argsortTimes(Float64Array.from([1, 2, 3])))).toEqual([0, 1, 2]);
+    expect(orderOf(v)).toEqual([2, 7, 5, 0, 4, 3, 6]);
+    expect(orderOf(Float64Array.from([0.5, 0.25, NaN, 0.25]))).toEqual([1, 3, 0]);
+    expect(orderOf(Float64Array.from([Infinity, 1, -Infinity, 1, Infinity]))).toEqual([2, 1, 3, 0, 4]);
+    expect(orderOf(Float64Array.from([]))).toEqual([]);
   });
 
-  it("matches a comparator sort on random microsecond timestamps", () => {
+  it("returns times already in order as they are, without a row order", () => {
+    const v = Float64Array.from([1, 2, 2, 3]);
+    const { order, sorted } = sortTimes(v);
+    expect(order).toBeNull();
+    expect(sorted).toBe(v);
+    expect(sortTimes(Float64Array.from([1, NaN, 2])).order).toEqual(Int32Array.from([0, 2]));
+  });
+
+  it("matches a comparator sort on random, tied and crowded microsecond timestamps", () => {
     let s = 9;
     const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
-    const v = Float64Array.from({ length: 5000 }, () => 1.7e15 + Math.floor(rand() * 3e13));
-    const want = Array.from(v.keys()).sort((a, b) => v[a] - v[b] || a - b);
-    expect(Array.from(argsortTimes(v))).toEqual(want);
+    const cases = [
+      // Uniform over a year: buckets of one or two rows.
+      Float64Array.from({ length: 5000 }, () => 1.7e15 + Math.floor(rand() * 3e13)),
+      // A dozen distinct times: large buckets of equal times.
+      Float64Array.from({ length: 5000 }, () => 1.7e15 + Math.floor(rand() * 12) * 86_400e6),
+      // Crowded: most rows within a millisecond, a few a year later, so buckets are split again.
+      Float64Array.from({ length: 5000 }, () => 1.7e15 + (rand() < 0.01 ? 3e13 : Math.floor(rand() * 1000))),
+      // Skewed over many scales, fractional values.
+      Float64Array.from({ length: 5000 }, () => Math.exp(rand() * 40) * (rand() < 0.5 ? 1 : 1.5)),
+    ];
+    for (const v of cases) {
+      const want = Array.from(v.keys()).sort((a, b) => v[a] - v[b] || a - b);
+      expect(orderOf(v)).toEqual(want);
+    }
   });
 });

@@ -1,0 +1,105 @@
+import * as arrow from "apache-arrow";
+import { describe, expect, it } from "vitest";
+import { flattenColumn, gatherColumn, gatherOrder, gatherVector, joinKeyCodes, keyCodes } from "../../src/features/columns";
+
+const int64 = (xs: (number | null)[]) => arrow.vectorFromArray(xs.map((x) => (x === null ? null : BigInt(x))), new arrow.Int64());
+const int32 = (xs: (number | null)[]) => arrow.vectorFromArray(xs, new arrow.Int32());
+
+describe("keyCodes", () => {
+  it("gives equal integer keys one code on both sides, whatever the column widths", () => {
+    const left = [5, -3, 5, 9, -3];
+    const right = [9, 5, 4, -3, null, 2 ** 40, -(2 ** 40), 5];
+    const want = { left: [0, 1, 0, 2, 1], right: [2, 0, -1, 1, -1, -1, -1, 0], groups: 3 };
+    for (const l of [int64(left), int32(left)]) {
+      // An Int32 column cannot hold the keys beyond int32: they are nulls there, also without a match.
+      for (const r of [int64(right), int32(right.map((x) => (x !== null && Math.abs(x) > 2 ** 31 ? null : x)))]) {
+        const codes = keyCodes([l], [r]);
+        expect({ left: Array.from(codes.left), right: Array.from(codes.right), groups: codes.groups }).toEqual(want);
+      }
+    }
+  });
+
+  it("reads sliced integer columns and null keys on the left", () => {
+    const left = int64([7, 1, 2, 1, 8]).slice(1, 4); // 1, 2, 1
+    const right = int64([0, 2, 1, 7]).slice(1); // 2, 1, 7
+    const codes = keyCodes([left], [right]);
+    expect([Array.from(codes.left), Array.from(codes.right), codes.groups]).toEqual([[0, 1, 0], [1, 0, -1], 2]);
+    const withNull = keyCodes([int64([1, null, 1])], [int64([1, null])]);
+    expect([Array.from(withNull.left), Array.from(withNull.right), withNull.groups]).toEqual([[0, -1, 0], [0, -1], 1]);
+  });
+
+  it("codes integer keys beyond int32 and composite keys", () => {
+    const big = keyCodes([int64([2 ** 40, 3, 2 ** 40])], [int64([3, 2 ** 40, 4])]);
+    expect([Array.from(big.left), Array.from(big.right)]).toEqual([[0, 1, 0], [1, 0, -1]]);
+    const region = (xs: string[]) => arrow.vectorFromArray(xs, new arrow.Utf8());
+    const pair = keyCodes([int32([1, 1, 2]), region(["n", "s", "n"])], [int32([2, 1, 1]), region(["n", "n", "e"])]);
+    expect([Array.from(pair.left), Array.from(pair.right), pair.groups]).toEqual([[0, 1, 2], [2, 0, -1], 3]);
+  });
+});
+
+describe("joinKeyCodes", () => {
+  it("codes one integer key column in a compact range by value - min", () => {
+    for (const l of [int64([7, 5, 7, 6]), int32([7, 5, 7, 6])]) {
+      const codes = joinKeyCodes([l], [int64([5, 9, null, 7, 4, 2 ** 40])]);
+      expect([Array.from(codes.left), Array.from(codes.right), codes.groups]).toEqual([[2, 0, 2, 1], [0, -1, -1, 2, -1, -1], 3]);
+    }
+  });
+
+  it("falls back to keyCodes for null keys on the left, sparse ranges and composite keys", () => {
+    const withNull = joinKeyCodes([int64([7, null, 5])], [int64([5])]);
+    expect([Array.from(withNull.left), Array.from(withNull.right), withNull.groups]).toEqual([[0, -1, 1], [1], 2]);
+    const sparse = joinKeyCodes([int64([0, 10_000_000])], [int64([10_000_000])]);
+    expect([Array.from(sparse.left), Array.from(sparse.right), sparse.groups]).toEqual([[0, 1], [1], 2]);
+    const pair = joinKeyCodes([int32([1, 2]), int32([3, 3])], [int32([2]), int32([3])]);
+    expect([Array.from(pair.left), Array.from(pair.right), pair.groups]).toEqual([[0, 1], [1], 2]);
+  });
+});
+
+describe("gatherOrder", () => {
+  it("lists the rows that take a source row, by block of 64 source rows, output order within a block", () => {
+    expect(Array.from(gatherOrder(Int32Array.from([5000, -1, 3, 70, 64, 10]), 6000))).toEqual([2, 5, 3, 4, 0]);
+    expect(Array.from(gatherOrder(Int32Array.from([-1, -1]), 10))).toEqual([]);
+  });
+
+  it("uses larger blocks when the source is much larger than the gather", () => {
+    // 2 rows from 10M: blocks of 2^14 rows keep the count table small; 100 and 16000 share a block.
+    expect(Array.from(gatherOrder(Int32Array.from([16000, 9_000_000, 100]), 10_000_000))).toEqual([0, 2, 1]);
+  });
+});
+
+describe("gatherVector", () => {
+  const idx = Int32Array.from([4, -1, 0, 2, 4, 1]);
+  const cases: [string, arrow.Vector, unknown[]][] = [
+    ["Float64 with nulls", arrow.vectorFromArray([1.5, null, 2.5, 3.5, null], new arrow.Float64()), [null, null, 1.5, 2.5, null, null]],
+    ["Int32", arrow.vectorFromArray([1, 2, 3, 4, 5], new arrow.Int32()), [5, null, 1, 3, 5, 2]],
+    ["Int64", arrow.vectorFromArray([1n, 2n, 3n, 4n, -5n], new arrow.Int64()), [-5n, null, 1n, 3n, -5n, 2n]],
+    ["Int16", arrow.vectorFromArray([1, 2, 3, 4, 5], new arrow.Int16()), [5, null, 1, 3, 5, 2]],
+    ["Int8", arrow.vectorFromArray([1, 2, 3, 4, 5], new arrow.Int8()), [5, null, 1, 3, 5, 2]],
+    ["Utf8 with nulls and empty strings", arrow.vectorFromArray(["a", "", null, "dé", "xyz"], new arrow.Utf8()), ["xyz", null, "a", null, "xyz", ""]],
+    ["Bool", arrow.vectorFromArray([true, false, null, true, false], new arrow.Bool()), [false, null, true, null, false, false]],
+    [
+      "sliced Float64 (bitmap read from an offset)",
+      arrow.vectorFromArray([9, null, 1.5, null, 2.5, 3.5, null], new arrow.Float64()).slice(2),
+      [null, null, 1.5, 2.5, null, null],
+    ],
+    ["sliced Utf8", arrow.vectorFromArray(["q", null, "a", "", null, "dé", "xyz"], new arrow.Utf8()).slice(2), ["xyz", null, "a", null, "xyz", ""]],
+    [
+      "Float64 in two chunks",
+      (() => {
+        const t = new arrow.Table({ v: arrow.vectorFromArray([1.5, null], new arrow.Float64()) });
+        return t.concat(new arrow.Table({ v: arrow.vectorFromArray([2.5, 3.5, null], new arrow.Float64()) })).getChild("v")!;
+      })(),
+      [null, null, 1.5, 2.5, null, null],
+    ],
+  ];
+  for (const [name, vector, want] of cases) {
+    it(`gathers ${name}, the same as gatherColumn over the flattened column`, () => {
+      const got = gatherVector(vector, idx);
+      expect(got.length).toBe(idx.length);
+      expect(got.nullCount).toBe(want.filter((v) => v === null).length);
+      expect(Array.from({ length: got.length }, (_, i) => got.get(i))).toEqual(want);
+      const viaFlat = gatherColumn(flattenColumn(vector), idx, gatherOrder(idx, vector.length));
+      expect(Array.from({ length: viaFlat.length }, (_, i) => viaFlat.get(i))).toEqual(want);
+    });
+  }
+});
