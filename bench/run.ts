@@ -9,7 +9,10 @@
  * Server figures (PostgreSQL → Arrow, Arrow → PostgreSQL, the warehouse-path point-in-time join,
  * online lookups on the server) use `TRELLIS_BENCH_PG_URL`, else `TRELLIS_TEST_PG_URL`; without
  * either they are skipped with a message, and the embedded (PGlite) figures still run.
- * The machine is shared and noisy: compare figures of one run, and read medians.
+ * The machine is shared and noisy: compare figures of one run, and read medians. The "peers" group
+ * (`bench/peers.py`: scikit-learn's pipeline and pandas' merge_asof on the same data) gives the
+ * reference figures of the same run; it is skipped with a message where Python or those packages
+ * are missing.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -17,7 +20,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BenchResult } from "./util";
 
-const GROUPS = ["lake", "warehouse", "feature-store", "pipeline", "linear-model"] as const;
+const GROUPS = ["lake", "warehouse", "feature-store", "pipeline", "linear-model", "peers"] as const;
 type Group = (typeof GROUPS)[number];
 
 const pgUrl = process.env.TRELLIS_BENCH_PG_URL || process.env.TRELLIS_TEST_PG_URL || undefined;
@@ -53,7 +56,25 @@ async function runGroup(group: Group): Promise<BenchResult[]> {
       const { benchLinearModel } = await import("./linear-model");
       return benchLinearModel({ runs: 3 });
     }
+    case "peers":
+      return runPeers();
   }
+}
+
+/** The Python peers' figures (one JSON object per line), or none with a message when they cannot run. */
+function runPeers(): BenchResult[] {
+  const python = process.env.PYTHON ?? "python3";
+  const child = spawnSync(python, [fileURLToPath(new URL("./peers.py", import.meta.url))], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  if (child.error || child.status !== 0) {
+    const why = child.error ? `${python} not found` : child.stderr.trim().split("\n").pop();
+    console.error(`peers: skipped (${why})`);
+    return [];
+  }
+  return child.stdout
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as BenchResult);
 }
 
 function format(r: BenchResult): string {
