@@ -4,7 +4,7 @@
  * row objects. Data: the shared benchmark table of bench/data.ts (16 numeric columns, some with
  * nulls, and 3 string categoricals, one-hot encoded) with a seeded synthetic 0/1 label.
  *
- * Run alone: `npx tsx bench/pipeline.ts` (the lead's bench/run.ts calls {@link benchPipeline}).
+ * Run alone: `npx tsx bench/pipeline.ts` (bench/run.ts calls {@link benchPipeline}).
  */
 import { pathToFileURL } from "node:url";
 import type { Table } from "apache-arrow";
