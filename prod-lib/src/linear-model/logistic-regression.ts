@@ -38,8 +38,9 @@ export interface LogisticRegressionOptions {
    * passes over the data, the fastest when the coefficients number at most a few thousand (one-hot
    * features included); `"newton-cg"`: Newton steps from preconditioned conjugate gradients, never
    * forming the Hessian (wide or multinomial problems); `"lbfgs"`: limited-memory BFGS. `"auto"`
-   * (default) takes newton-cholesky for two classes and at most 1024 parameters, newton-cg
-   * otherwise. All solve the same convex problem to the same optimum; Newton's quadratic
+   * (default) takes newton-cholesky for two classes when the Hessian is cheap to form (at most
+   * 1024 parameters and few dense columns relative to the rows' nonzeros, as with one-hot features),
+   * newton-cg otherwise. All solve the same convex problem to the same optimum; Newton's quadratic
    * convergence makes the tight default tolerance cheap.
    */
   solver?: "auto" | "newton-cholesky" | "newton-cg" | "lbfgs";

@@ -11,14 +11,13 @@
  * Hessian system by a Cholesky factorisation — a handful of passes over the data when the number of
  * coefficients is moderate, as with one-hot features), "newton-cg" (the same Newton method with
  * steps from conjugate gradients preconditioned by the Hessian diagonal — never forms the Hessian,
- * so it suits wide problems and multinomial ones) and "lbfgs". "auto" (the default) picks
- * newton-cholesky for binary problems with at most {@link CHOLESKY_MAX_PARAMS} parameters and
- * newton-cg otherwise.
+ * so it suits wide problems and multinomial ones) and "lbfgs". "auto" (the default) picks between
+ * the two Newton variants by cost: see {@link autoSolver}.
  */
 import { InvalidArgumentError } from "@trellis/shared";
 import { lbfgs } from "./lbfgs";
 import type { LbfgsResult } from "./lbfgs";
-import { denseColumns, linearGradient, linearPredict, rowScatter, takeEvery, weightedColumnSquares, weightedGram } from "./design";
+import { denseColumns, isSparseDesign, linearGradient, linearPredict, rowScatter, takeEvery, weightedColumnSquares, weightedGram } from "./design";
 import type { Design } from "./design";
 
 /** The solvers of {@link solveLogistic}, spelled as scikit-learn spells them, plus "auto". */
@@ -26,6 +25,26 @@ export type LogisticSolver = "auto" | "newton-cholesky" | "newton-cg" | "lbfgs";
 
 /** The largest parameter count (coefficients + intercept) for which "auto" forms the Hessian. */
 export const CHOLESKY_MAX_PARAMS = 1024;
+
+/**
+ * What "auto" runs: "newton-cholesky" for a binary problem whose Hessian is cheap to form —
+ * at most {@link CHOLESKY_MAX_PARAMS} parameters, and forming plus factorising it (≈ n·(d²/2 +
+ * s·(d + s)) + P³/3 for d dense columns and s other nonzeros per row) costs no more than twenty
+ * passes of conjugate gradients over the data (or is small outright) — and "newton-cg" otherwise
+ * (multinomial, very wide, or many dense columns).
+ * @example autoSolver({ data: new Float64Array(4000), rows: 1000, cols: 4 }, 2, true) // "newton-cholesky"
+ */
+export function autoSolver(X: Design, nClasses: number, fitIntercept: boolean): "newton-cholesky" | "newton-cg" {
+  const P = X.cols + (fitIntercept ? 1 : 0);
+  if (nClasses > 2 || P > CHOLESKY_MAX_PARAMS) return "newton-cg";
+  const n = Math.max(1, X.rows);
+  const d = denseColumns(X).length;
+  const nnz = isSparseDesign(X) ? X.indptr[X.rows] : X.rows * X.cols;
+  const s = Math.max(0, nnz / n - d);
+  const exactCost = n * ((d * (d + 1)) / 2 + s * (d + s)) + (P * P * P) / 3;
+  const cgPass = 2 * nnz + 4 * n;
+  return exactCost <= 20 * cgPass || exactCost <= 2e7 ? "newton-cholesky" : "newton-cg";
+}
 
 /** Inputs of {@link solveLogistic}. */
 export interface LogisticProblem {
@@ -496,7 +515,7 @@ export function solveLogistic(problem: LogisticProblem): LogisticSolution {
     obj.wantDiag = false;
     result = lbfgs(obj.evaluate, new Float64Array(obj.nParam), { maxIter: problem.maxIter, gtol: problem.tol });
   } else {
-    const exact = solver === "newton-cholesky" || (solver === "auto" && K === 1 && obj.nParam <= CHOLESKY_MAX_PARAMS);
+    const exact = (solver === "auto" ? autoSolver(problem.X, problem.nClasses, problem.fitIntercept) : solver) === "newton-cholesky";
     result = newtonCg(obj, problem.maxIter, problem.tol, warmStart(problem, obj, exact), exact);
   }
   const coef = Float64Array.from(result.x.subarray(0, nCoef));

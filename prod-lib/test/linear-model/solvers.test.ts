@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { lbfgs } from "../../src/linear-model/lbfgs";
-import { solveLogistic } from "../../src/linear-model/logistic-solver";
+import { autoSolver, solveLogistic } from "../../src/linear-model/logistic-solver";
 import { lstsqColumnMajor, solveLinearRegression, solveRidge } from "../../src/linear-model/least-squares";
 import { goldenCases, readCsv, standardize } from "./fixtures";
 
@@ -110,6 +110,29 @@ describe("solveLogistic against scikit-learn (1e-4 relative / 1e-5 absolute)", (
     // The duplicated columns share the reduced problem's coefficient.
     expect(chol.coef[0] + chol.coef[1]).toBeCloseTo(reduced.coef[0], 5);
     expect(chol.coef[2]).toBeCloseTo(reduced.coef[1], 5);
+  });
+
+  it("auto forms the Hessian only where that is cheap", () => {
+    // The shape alone decides for dense designs, so the data arrays can stay empty here.
+    const denseShape = (rows: number, cols: number) => ({ data: new Float64Array(0), rows, cols });
+    expect(autoSolver(denseShape(569, 30), 2, true)).toBe("newton-cholesky"); // small outright
+    expect(autoSolver(denseShape(200_000, 1000), 2, true)).toBe("newton-cg"); // n·d²/2 ≫ CG passes
+    expect(autoSolver(denseShape(200_000, 100), 2, true)).toBe("newton-cg");
+    expect(autoSolver(denseShape(200_000, 20), 2, true)).toBe("newton-cholesky");
+    expect(autoSolver(denseShape(50, 2000), 2, true)).toBe("newton-cg"); // over 1024 parameters
+    expect(autoSolver(denseShape(1000, 5), 3, true)).toBe("newton-cg"); // multinomial
+    // The benchmark's shape: 16 dense columns and three one-hot blocks (19 nonzeros per row, 241 columns).
+    const n = 20_000;
+    const indptr = Int32Array.from({ length: n + 1 }, (_, i) => i * 19);
+    const indices = new Int32Array(n * 19);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < 16; j++) indices[i * 19 + j] = j;
+      indices[i * 19 + 16] = 16 + (i % 5);
+      indices[i * 19 + 17] = 21 + (i % 20);
+      indices[i * 19 + 18] = 41 + (i % 200);
+    }
+    const csr = { indptr, indices, values: new Float64Array(n * 19).fill(1), rows: n, cols: 241 };
+    expect(autoSolver(csr, 2, true)).toBe("newton-cholesky");
   });
 
   it("refuses newton-cholesky for more than two classes", () => {
