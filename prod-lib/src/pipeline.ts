@@ -21,7 +21,8 @@ import {
   type TransformOutput,
   type Transformer,
 } from "./base/mixins";
-import { uniqueNames } from "./compose/column-transformer";
+import { ColumnTransformer, hstackSparse, uniqueNames } from "./compose/column-transformer";
+import type { StackedDesign } from "./linear-model/design";
 
 /** A pipeline step: a name and an estimator (or "passthrough" to skip it). */
 export type PipelineStep<E extends BaseEstimator | "passthrough" = BaseEstimator | "passthrough"> = [name: string, estimator: E];
@@ -266,10 +267,11 @@ export class Pipeline<F extends BaseEstimator | "passthrough" = BaseEstimator | 
   }
 
   /** Runs the transformers (not the final step) on one chunk. */
-  private transformChunk(data: TransformData): TransformData {
+  /** Applies the transformer steps (all but the final one, and `skipLast` more) to a chunk. */
+  private transformChunk(data: TransformData, skipLast = 0): TransformData {
     const steps = this.params.steps as PipelineStep[];
     let cur = data;
-    for (let k = 0; k < steps.length - 1; k++) {
+    for (let k = 0; k < steps.length - 1 - skipLast; k++) {
       const est = steps[k][1];
       if (est === "passthrough") continue;
       cur = (est as Transformer).transformData(cur);
@@ -287,7 +289,7 @@ export class Pipeline<F extends BaseEstimator | "passthrough" = BaseEstimator | 
   }
 
   /** Applies `fn` to row chunks of the transformed input and returns the per-chunk results. */
-  private chunked<T>(X: XInput, fn: (data: TransformData, start: number, end: number) => T): T[] {
+  private chunked<T>(X: XInput, fn: (data: TransformData, start: number, end: number) => T, transform: (data: TransformData) => TransformData = (d) => this.transformChunk(d)): T[] {
     void this.learned;
     const { chunkSize } = this.checkParams(schema);
     const spec = this.spec;
@@ -306,7 +308,7 @@ export class Pipeline<F extends BaseEstimator | "passthrough" = BaseEstimator | 
       const end = Math.min(total, start + chunkSize);
       const piece = start === 0 && end === total ? X : Pipeline.sliceInput(X, start, end);
       const data = piece instanceof SparseMatrix ? piece : toFrame(piece, this.estimatorName, spec, { owned: true, rowOffset: start });
-      out.push(fn(this.transformChunk(data), start, end));
+      out.push(fn(transform(data), start, end));
     }
     return out;
   }
@@ -328,17 +330,34 @@ export class Pipeline<F extends BaseEstimator | "passthrough" = BaseEstimator | 
     let cols = 0;
     let names: string[] = [];
     let rowsTotal = 0;
-    self.chunked(X, (chunk, start, end) => {
-      const m = final.predictProba(chunk) as Matrix;
-      if (data === null) {
-        cols = m.cols;
-        names = m.columns;
-        rowsTotal = self.totalRows;
-        data = new Float64Array(rowsTotal * cols);
-      }
-      data.set(m.data, start * cols);
-      void end;
-    });
+    // A ColumnTransformer right before a final step that can score its parts side by side: the
+    // parts are never stacked into one matrix (the step's transformStacked + predictProbaStacked).
+    const steps = self.params.steps as PipelineStep[];
+    const ct = steps.length >= 2 ? steps[steps.length - 2][1] : null;
+    const stackedFinal = final as unknown as { predictProbaStacked?: (X: StackedDesign, names: readonly string[]) => Matrix | null };
+    const useStacked = ct instanceof ColumnTransformer && typeof stackedFinal.predictProbaStacked === "function";
+    const score = (chunk: TransformData): Matrix => {
+      if (!useStacked) return final.predictProba(chunk) as Matrix;
+      const r = (ct as ColumnTransformer).transformStacked(chunk);
+      if ("data" in r) return final.predictProba(r.data) as Matrix;
+      // Null: names differ or a score is NaN; the stacked matrix goes the usual way, which says why.
+      const m = stackedFinal.predictProbaStacked!(r.stacked, r.names);
+      return m ?? (final.predictProba(hstackSparse([...r.stacked.blocks] as (Matrix | SparseMatrix)[], r.stacked.rows, [...r.names])) as Matrix);
+    };
+    self.chunked(
+      X,
+      (chunk, start) => {
+        const m = score(chunk);
+        if (data === null) {
+          cols = m.cols;
+          names = m.columns;
+          rowsTotal = self.totalRows;
+          data = new Float64Array(rowsTotal * cols);
+        }
+        data.set(m.data, start * cols);
+      },
+      useStacked ? (d) => self.transformChunk(d, 1) : undefined,
+    );
     return new Matrix(data ?? new Float64Array(0), rowsTotal, cols, names);
   }
 

@@ -5,6 +5,7 @@ import {
   LogisticRegression,
   LinearRegression,
   Matrix,
+  OneHotEncoder,
   Pipeline,
   SimpleImputer,
   StandardScaler,
@@ -92,6 +93,31 @@ describe("Pipeline", () => {
     const prep = mixedPreprocessor().fit(train);
     const clf = new LogisticRegression({ C: mixed.C }).fit(prep.transform(train), y);
     expect(pipe.predictProba(test).data).toEqual(clf.predictProba(prep.transform(test)).data);
+  });
+
+  it("scores a ColumnTransformer's parts side by side exactly as the stacked matrix (sparse and dense output, 2 and 3 classes)", () => {
+    const y3 = train.map((r, i) => ["low", "mid", "high"][i % 3]);
+    for (const sparseThreshold of [0.3, 0]) {
+      for (const labels of [y, y3]) {
+        const pipe = new Pipeline({ steps: [["prep", mixedPreprocessor({ sparseThreshold })], ["clf", new LogisticRegression({ C: mixed.C })]], chunkSize: 37 }).fit(train, labels);
+        const prep = mixedPreprocessor({ sparseThreshold }).fit(train);
+        const clf = new LogisticRegression({ C: mixed.C }).fit(prep.transform(train), labels);
+        expect(pipe.predictProba(test).data).toEqual(clf.predictProba(prep.transform(test)).data);
+      }
+    }
+  });
+
+  it("names a missing value that reaches the final step through the side-by-side path", () => {
+    const rows = Array.from({ length: 40 }, (_, i) => ({ a: i / 10, b: (i * 7) % 5, c: ["x", "y"][i % 2] }));
+    const labels = rows.map((r) => (r.a + r.b > 3 ? 1 : 0));
+    const pipe = new Pipeline({
+      steps: [
+        ["prep", new ColumnTransformer({ transformers: [["num", new StandardScaler(), ["a", "b"]], ["cat", new OneHotEncoder(), ["c"]]] })],
+        ["clf", new LogisticRegression()],
+      ],
+    }).fit(rows, labels);
+    const bad = [rows[0], { a: 1, b: null, c: "y" }];
+    expect(() => pipe.predictProba(bad)).toThrow(/missing value \(null\/NaN\) in column "num__b" at row 1[\s\S]*impute them first/);
   });
 
   it("round-trips through JSON with bit-identical probabilities", () => {

@@ -4,6 +4,7 @@ import { BaseEstimator, clone, registerEstimator } from "../base/estimator";
 import { Frame, toFrame, type FrameColumn, type XInput } from "../base/frame";
 import type { YInput } from "../base/labels";
 import { Matrix, SparseMatrix } from "../base/matrix";
+import type { StackedDesign } from "../linear-model/design";
 import {
   BaseTransformer,
   hasRowTransform,
@@ -276,6 +277,26 @@ export class ColumnTransformer
       return t === "passthrough" ? sub : t.transformData(sub);
     });
     return this.stack(outputs, frame.rows);
+  }
+
+  /**
+   * The transformed parts side by side, unstacked, when every part is numeric (a Matrix or a
+   * SparseMatrix); otherwise the stacked result of {@link transformData}. For a linear final
+   * step, which scores the parts block by block (Pipeline's batch path).
+   * @internal
+   */
+  transformStacked(X: XInput): { stacked: StackedDesign; names: readonly string[] } | { data: TransformData } {
+    const { parts, featureNamesOut } = this.learned;
+    const frame = this.checkFrame(X);
+    const outputs = parts.map(([, t, cols]) => {
+      const sub = frame.select(cols, this.estimatorName, this.disjoint && t !== "passthrough");
+      return t === "passthrough" ? sub : t.transformData(sub);
+    });
+    if (outputs.every((o) => o instanceof Matrix || o instanceof SparseMatrix)) {
+      const blocks = outputs as (Matrix | SparseMatrix)[];
+      return { stacked: { blocks, rows: frame.rows, cols: featureNamesOut.length }, names: featureNamesOut };
+    }
+    return { data: this.stack(outputs, frame.rows) };
   }
 
   private stack(outputs: TransformData[], rows: number): TransformData {

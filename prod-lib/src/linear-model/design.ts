@@ -473,3 +473,64 @@ function gramBlockDots(ws: GramWork, bn: number, out: Float64Array, m: number, p
     }
   }
 }
+
+/**
+ * Designs side by side, read block by block without building the stacked matrix: block `b` holds
+ * columns `Σ_{c<b} blocks[c].cols` onwards. A ColumnTransformer's parts, scored by a linear model.
+ */
+export interface StackedDesign {
+  readonly blocks: readonly Design[];
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/**
+ * {@link linearPredict} over a stacked design: each row's products are summed block by block in
+ * column order from 0 and the intercept added last, the same sequence of additions as on the
+ * stacked CSR matrix, so the scores are the same numbers.
+ * @example
+ * const Z = new Float64Array(1);
+ * linearPredictStacked({ blocks: [{ data: Float64Array.of(1), rows: 1, cols: 1 }, { data: Float64Array.of(2), rows: 1, cols: 1 }], rows: 1, cols: 2 }, Float64Array.of(1, 1), Float64Array.of(0.5), 1, Z); // Z = [3.5]
+ */
+export function linearPredictStacked(X: StackedDesign, W: Float64Array, b: Float64Array | null, K: number, Z: Float64Array): void {
+  Z.fill(0);
+  let off = 0;
+  for (const block of X.blocks) {
+    if (isSparseDesign(block)) accumulateSparse(block, W, off, X.cols, K, Z);
+    else accumulateDense(block, W, off, X.cols, K, Z);
+    off += block.cols;
+  }
+  if (b) for (let i = 0; i < X.rows; i++) for (let k = 0; k < K; k++) Z[i * K + k] += b[k];
+}
+
+function accumulateSparse(X: SparseDesign, W: Float64Array, colOffset: number, p: number, K: number, Z: Float64Array): void {
+  const { indptr, indices, values } = X;
+  for (let i = 0; i < X.rows; i++) {
+    const lo = indptr[i];
+    const hi = indptr[i + 1];
+    for (let k = 0; k < K; k++) {
+      const off = k * p + colOffset;
+      let s = Z[i * K + k];
+      for (let t = lo; t < hi; t++) s += values[t] * W[off + indices[t]];
+      Z[i * K + k] = s;
+    }
+  }
+}
+
+function accumulateDense(X: DenseDesign, W: Float64Array, colOffset: number, p: number, K: number, Z: Float64Array): void {
+  const { data } = X;
+  const w = X.cols;
+  for (let i = 0; i < X.rows; i++) {
+    const base = i * w;
+    for (let k = 0; k < K; k++) {
+      const off = k * p + colOffset;
+      let s = Z[i * K + k];
+      // Zeros are skipped as the stacked CSR matrix skips them.
+      for (let j = 0; j < w; j++) {
+        const x = data[base + j];
+        if (x !== 0) s += x * W[off + j];
+      }
+      Z[i * K + k] = s;
+    }
+  }
+}

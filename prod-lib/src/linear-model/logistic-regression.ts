@@ -11,7 +11,7 @@ import type { Label, YInput } from "../base/labels";
 import { Matrix } from "../base/matrix";
 import { BaseClassifier } from "../base/mixins";
 import type { RowClassifier } from "../base/mixins";
-import { linearPredict } from "./design";
+import { linearPredict, linearPredictStacked, type StackedDesign } from "./design";
 import { solveLogistic } from "./logistic-solver";
 
 /** Options of {@link LogisticRegression}. */
@@ -221,10 +221,34 @@ export class LogisticRegression
     const K = intercept.length;
     const m = this.checkNumeric(X, { sparse: true, missing: true });
     const n = m.rows;
-    const nc = classes.length;
     const z = new Float64Array(n * K);
     linearPredict(m, coef, intercept, K, z);
     this.refuseMissingByScores(m, z);
+    return this.probaFromScores(z, n);
+  }
+
+  /**
+   * `predictProba` of the parts of a ColumnTransformer's output side by side, without stacking
+   * them (Pipeline's batch path). Returns null — the caller then stacks and calls `predictProba`,
+   * which names any problem — when the names are not this model's fit columns or a score is NaN
+   * (a missing value).
+   * @internal
+   */
+  predictProbaStacked(X: StackedDesign, names: readonly string[]): Matrix | null {
+    const { coef, intercept } = this.learned;
+    const fit = this.spec.names;
+    if (names.length !== fit.length || names.some((n, j) => n !== fit[j])) return null;
+    const K = intercept.length;
+    const z = new Float64Array(X.rows * K);
+    linearPredictStacked(X, coef, intercept, K, z);
+    for (let i = 0; i < z.length; i++) if (z[i] !== z[i]) return null;
+    return this.probaFromScores(z, X.rows);
+  }
+
+  private probaFromScores(z: Float64Array, n: number): Matrix {
+    const { intercept, classes } = this.learned;
+    const K = intercept.length;
+    const nc = classes.length;
     const out = new Float64Array(n * nc);
     if (K === 1) {
       for (let i = 0; i < n; i++) {

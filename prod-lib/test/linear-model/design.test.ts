@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { denseColumns, weightedGram } from "../../src/linear-model/design";
+import { denseColumns, linearPredict, linearPredictStacked, weightedGram } from "../../src/linear-model/design";
 import { choleskyFactor, choleskySolve } from "../../src/linear-model/logistic-solver";
 
 function toCsr(rows: number[][]) {
@@ -68,6 +68,24 @@ describe("weightedGram", () => {
     expect(Array.from(denseColumns(toCsr(rows)))).toEqual([0, 1, 2, 3, 4]);
     const sparse = toCsr([[1, 0, 0, 0, 5], [2, 0, 0, 0, 0], [3, 1, 0, 0, 0], [4, 0, 0, 0, 0], [5, 0, 0, 0, 0]]);
     expect(Array.from(denseColumns(sparse))).toEqual([0]);
+  });
+});
+
+describe("linearPredictStacked", () => {
+  it("gives the scores of the stacked CSR matrix bit for bit (dense and sparse blocks, K = 1 and 3)", () => {
+    const rows = mixedRows(300);
+    const left = rows.map((r) => r.slice(0, 2));
+    const right = rows.map((r) => r.slice(2));
+    const blocks = [{ data: Float64Array.from(left.flat()), rows: rows.length, cols: 2 }, toCsr(right)];
+    for (const K of [1, 3]) {
+      const W = Float64Array.from({ length: K * 9 }, (_, j) => Math.sin(j + 1) * 3);
+      const b = Float64Array.from({ length: K }, (_, k) => 0.25 * (k + 1));
+      const expected = new Float64Array(rows.length * K);
+      linearPredict(toCsr(rows), W, b, K, expected);
+      const got = new Float64Array(rows.length * K);
+      linearPredictStacked({ blocks, rows: rows.length, cols: 9 }, W, b, K, got);
+      expect(got).toEqual(expected);
+    }
   });
 });
 
