@@ -6,6 +6,7 @@ import { toLabels, toNumericTarget, type Label, type YInput } from "./base/label
 import type { Table } from "apache-arrow";
 import { Matrix, SparseMatrix, isArrowTable } from "./base/matrix";
 import {
+  BaseClassifier,
   argmaxLabels,
   hasRowPredict,
   hasRowPredictProba,
@@ -330,20 +331,8 @@ export class Pipeline<F extends BaseEstimator | "passthrough" = BaseEstimator | 
     let cols = 0;
     let names: string[] = [];
     let rowsTotal = 0;
-    // A ColumnTransformer right before a final step that can score its parts side by side: the
-    // parts are never stacked into one matrix (the step's transformStacked + predictProbaStacked).
-    const steps = self.params.steps as PipelineStep[];
-    const ct = steps.length >= 2 ? steps[steps.length - 2][1] : null;
-    const stackedFinal = final as unknown as { predictProbaStacked?: (X: StackedDesign, names: readonly string[]) => Matrix | null };
-    const useStacked = ct instanceof ColumnTransformer && typeof stackedFinal.predictProbaStacked === "function";
-    const score = (chunk: TransformData): Matrix => {
-      if (!useStacked) return final.predictProba(chunk) as Matrix;
-      const r = (ct as ColumnTransformer).transformStacked(chunk);
-      if ("data" in r) return final.predictProba(r.data) as Matrix;
-      // Null: names differ or a score is NaN; the stacked matrix goes the usual way, which says why.
-      const m = stackedFinal.predictProbaStacked!(r.stacked, r.names);
-      return m ?? (final.predictProba(hstackSparse([...r.stacked.blocks] as (Matrix | SparseMatrix)[], r.stacked.rows, [...r.names])) as Matrix);
-    };
+    const stacked = self.stackedProba();
+    const score = stacked ? stacked.score : (chunk: TransformData) => final.predictProba(chunk) as Matrix;
     self.chunked(
       X,
       (chunk, start) => {
@@ -356,9 +345,35 @@ export class Pipeline<F extends BaseEstimator | "passthrough" = BaseEstimator | 
         }
         data.set(m.data, start * cols);
       },
-      useStacked ? (d) => self.transformChunk(d, 1) : undefined,
+      stacked?.transform,
     );
     return new Matrix(data ?? new Float64Array(0), rowsTotal, cols, names);
+  }
+
+  /**
+   * The batch path of a ColumnTransformer right before a final step that scores its parts side
+   * by side (`transformStacked` + `predictProbaStacked`): the parts are never stacked into one
+   * matrix. `transform` runs the steps before the ColumnTransformer, `score` the rest. Null when
+   * the pipeline has no such pair.
+   */
+  private stackedProba(): { transform: (d: TransformData) => TransformData; score: (chunk: TransformData) => Matrix } | null {
+    const steps = this.params.steps as PipelineStep[];
+    const ct = steps.length >= 2 ? steps[steps.length - 2][1] : null;
+    const final = steps[steps.length - 1][1] as unknown as {
+      predictProba?: (X: XInput) => Matrix;
+      predictProbaStacked?: (X: StackedDesign, names: readonly string[]) => Matrix | null;
+    };
+    if (!(ct instanceof ColumnTransformer) || typeof final.predictProbaStacked !== "function" || typeof final.predictProba !== "function") return null;
+    return {
+      transform: (d) => this.transformChunk(d, 1),
+      score: (chunk) => {
+        const r = ct.transformStacked(chunk);
+        if ("data" in r) return final.predictProba!(r.data);
+        // Null: names differ or a score is NaN; the stacked matrix goes the usual way, which says why.
+        const m = final.predictProbaStacked!(r.stacked, r.names);
+        return m ?? final.predictProba!(hstackSparse([...r.stacked.blocks] as (Matrix | SparseMatrix)[], r.stacked.rows, [...r.names]));
+      },
+    };
   }
 
   /**
@@ -370,7 +385,11 @@ export class Pipeline<F extends BaseEstimator | "passthrough" = BaseEstimator | 
   predict(this: Pipeline<Classifier> | Pipeline<Regressor>, X: XInput): Label[] | Float64Array {
     const self = this as unknown as Pipeline<BaseEstimator | "passthrough">;
     const final = self.finalAs("predict");
-    const parts = self.chunked(X, (chunk) => final.predict(chunk) as Label[] | Float64Array);
+    // Classifiers whose labels are the arg-max of their probabilities take the side-by-side path too.
+    const stacked = final instanceof BaseClassifier && final.predict === BaseClassifier.prototype.predict ? self.stackedProba() : null;
+    const parts = stacked
+      ? self.chunked(X, (chunk) => argmaxLabels(stacked.score(chunk), (final as unknown as Classifier).classes_), stacked.transform)
+      : self.chunked(X, (chunk) => final.predict(chunk) as Label[] | Float64Array);
     if (parts.length === 1) return parts[0];
     if (parts[0] instanceof Float64Array) {
       const out = new Float64Array(self.totalRows);

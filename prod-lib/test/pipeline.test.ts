@@ -103,6 +103,7 @@ describe("Pipeline", () => {
         const prep = mixedPreprocessor({ sparseThreshold }).fit(train);
         const clf = new LogisticRegression({ C: mixed.C }).fit(prep.transform(train), labels);
         expect(pipe.predictProba(test).data).toEqual(clf.predictProba(prep.transform(test)).data);
+        expect(pipe.predict(test)).toEqual(clf.predict(prep.transform(test)));
       }
     }
   });
@@ -118,6 +119,7 @@ describe("Pipeline", () => {
     }).fit(rows, labels);
     const bad = [rows[0], { a: 1, b: null, c: "y" }];
     expect(() => pipe.predictProba(bad)).toThrow(/missing value \(null\/NaN\) in column "num__b" at row 1[\s\S]*impute them first/);
+    expect(() => pipe.predict(bad)).toThrow(/missing value \(null\/NaN\) in column "num__b" at row 1/);
   });
 
   it("round-trips through JSON with bit-identical probabilities", () => {
