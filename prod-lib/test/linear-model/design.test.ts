@@ -1,22 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { denseColumns, linearPredict, linearPredictStacked, weightedGram } from "../../src/linear-model/design";
 import { choleskyFactor, choleskySolve } from "../../src/linear-model/logistic-solver";
-
-function toCsr(rows: number[][]) {
-  const indptr = new Int32Array(rows.length + 1);
-  const idx: number[] = [];
-  const val: number[] = [];
-  rows.forEach((r, i) => {
-    r.forEach((v, j) => {
-      if (v !== 0) {
-        idx.push(j);
-        val.push(v);
-      }
-    });
-    indptr[i + 1] = idx.length;
-  });
-  return { indptr, indices: Int32Array.from(idx), values: Float64Array.from(val), rows: rows.length, cols: rows[0].length };
-}
+import { toCsr } from "./fixtures";
 
 /** Σ h_i x̃_i x̃_iᵀ computed the obvious way. */
 function naiveGram(rows: number[][], h: number[], intercept: boolean): number[] {

@@ -36,3 +36,23 @@ export function standardize(rows: number[][]): number[][] {
   for (let j = 0; j < p; j++) sd[j] = Math.sqrt(sd[j]) || 1;
   return rows.map((r) => r.map((v, j) => (v - mean[j]) / sd[j]));
 }
+
+/**
+ * Dense rows as a CSR design (zeros left out).
+ * @example toCsr([[1, 0], [0, 2]]).indices // Int32Array [0, 1]
+ */
+export function toCsr(rows: number[][]): { indptr: Int32Array; indices: Int32Array; values: Float64Array; rows: number; cols: number } {
+  const indptr = new Int32Array(rows.length + 1);
+  const idx: number[] = [];
+  const val: number[] = [];
+  rows.forEach((r, i) => {
+    r.forEach((v, j) => {
+      if (v !== 0) {
+        idx.push(j);
+        val.push(v);
+      }
+    });
+    indptr[i + 1] = idx.length;
+  });
+  return { indptr, indices: Int32Array.from(idx), values: Float64Array.from(val), rows: rows.length, cols: rows[0].length };
+}

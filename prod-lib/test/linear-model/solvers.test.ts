@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { lbfgs } from "../../src/linear-model/lbfgs";
 import { autoSolver, solveLogistic } from "../../src/linear-model/logistic-solver";
 import { lstsqColumnMajor, solveLinearRegression, solveRidge } from "../../src/linear-model/least-squares";
-import { goldenCases, readCsv, standardize } from "./fixtures";
+import { goldenCases, readCsv, standardize, toCsr } from "./fixtures";
 
 const g = goldenCases();
 /** Fixture README tolerance for linear models: 1e-4 relative or 1e-5 absolute. */
@@ -12,21 +12,6 @@ function expectCoefs(actual: ArrayLike<number>, expected: number[]): void {
 }
 function dense(rows: number[][]) {
   return { data: Float64Array.from(rows.flat()), rows: rows.length, cols: rows[0].length };
-}
-function toCsr(rows: number[][]) {
-  const indptr = new Int32Array(rows.length + 1);
-  const idx: number[] = [];
-  const val: number[] = [];
-  rows.forEach((r, i) => {
-    r.forEach((v, j) => {
-      if (v !== 0) {
-        idx.push(j);
-        val.push(v);
-      }
-    });
-    indptr[i + 1] = idx.length;
-  });
-  return { indptr, indices: Int32Array.from(idx), values: Float64Array.from(val), rows: rows.length, cols: rows[0].length };
 }
 
 describe("lbfgs", () => {

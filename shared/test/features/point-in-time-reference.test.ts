@@ -1,15 +1,7 @@
 import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { pointInTimeJoin } from "../../src/features/point-in-time";
-
-/** Deterministic pseudo-random numbers (LCG) so the case is the same on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
+import { rng } from "../helpers/random";
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2025, 0, 1);

@@ -2,6 +2,7 @@ import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { pointInTimeJoin, sortTimes } from "../../src/features/point-in-time";
 import { entityTable, expectedCells, featureTable, pitCase, tableCells } from "./pit-fixture";
+import { rng } from "../helpers/random";
 
 const opts = {
   keys: "customer_id",
@@ -50,8 +51,7 @@ describe("sortTimes", () => {
   });
 
   it("matches a comparator sort on random, tied and crowded microsecond timestamps", () => {
-    let s = 9;
-    const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+    const rand = rng(9);
     const cases = [
       // Uniform over a year: buckets of one or two rows.
       Float64Array.from({ length: 5000 }, () => 1.7e15 + Math.floor(rand() * 3e13)),

@@ -11,15 +11,7 @@ import { type FeatureSource, lakeDataset, warehouseTable } from "../../src/featu
 import { FeatureStore } from "../../src/features/store";
 import { writeParquet } from "../../src/io/parquet";
 import { uniqueName, useWarehouses } from "../helpers/warehouses";
-
-/** Deterministic pseudo-random numbers (LCG) so the case is the same on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
+import { rng } from "../helpers/random";
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2025, 0, 1);
