@@ -269,14 +269,8 @@ export class ColumnTransformer
    * @example ct.transformData(table)
    */
   transformData(X: XInput): TransformData {
-    const { parts } = this.learned;
-    const frame = this.checkFrame(X);
-    const outputs = parts.map(([, t, cols]) => {
-      // A part may overwrite its columns in place only when no other part reads them.
-      const sub = frame.select(cols, this.estimatorName, this.disjoint && t !== "passthrough");
-      return t === "passthrough" ? sub : t.transformData(sub);
-    });
-    return this.stack(outputs, frame.rows);
+    const { outputs, rows } = this.partOutputs(X);
+    return this.stack(outputs, rows);
   }
 
   /**
@@ -286,17 +280,25 @@ export class ColumnTransformer
    * @internal
    */
   transformStacked(X: XInput): { stacked: StackedDesign; names: readonly string[] } | { data: TransformData } {
-    const { parts, featureNamesOut } = this.learned;
+    const { featureNamesOut } = this.learned;
+    const { outputs, rows } = this.partOutputs(X);
+    if (outputs.every((o) => o instanceof Matrix || o instanceof SparseMatrix)) {
+      const blocks = outputs as (Matrix | SparseMatrix)[];
+      return { stacked: { blocks, rows, cols: featureNamesOut.length }, names: featureNamesOut };
+    }
+    return { data: this.stack(outputs, rows) };
+  }
+
+  /** Every part's transformer applied to its columns of X, in part order. */
+  private partOutputs(X: XInput): { outputs: TransformData[]; rows: number } {
+    const { parts } = this.learned;
     const frame = this.checkFrame(X);
     const outputs = parts.map(([, t, cols]) => {
+      // A part may overwrite its columns in place only when no other part reads them.
       const sub = frame.select(cols, this.estimatorName, this.disjoint && t !== "passthrough");
       return t === "passthrough" ? sub : t.transformData(sub);
     });
-    if (outputs.every((o) => o instanceof Matrix || o instanceof SparseMatrix)) {
-      const blocks = outputs as (Matrix | SparseMatrix)[];
-      return { stacked: { blocks, rows: frame.rows, cols: featureNamesOut.length }, names: featureNamesOut };
-    }
-    return { data: this.stack(outputs, frame.rows) };
+    return { outputs, rows: frame.rows };
   }
 
   private stack(outputs: TransformData[], rows: number): TransformData {

@@ -31,14 +31,15 @@ export const CHOLESKY_MAX_PARAMS = 1024;
  * at most {@link CHOLESKY_MAX_PARAMS} parameters, and forming plus factorising it (≈ n·(d²/2 +
  * s·(d + s)) + P³/3 for d dense columns and s other nonzeros per row) costs no more than twenty
  * passes of conjugate gradients over the data (or is small outright) — and "newton-cg" otherwise
- * (multinomial, very wide, or many dense columns).
+ * (multinomial, very wide, or many dense columns). `dense`: the design's {@link denseColumns}, when
+ * already known.
  * @example autoSolver({ data: new Float64Array(4000), rows: 1000, cols: 4 }, 2, true) // "newton-cholesky"
  */
-export function autoSolver(X: Design, nClasses: number, fitIntercept: boolean): "newton-cholesky" | "newton-cg" {
+export function autoSolver(X: Design, nClasses: number, fitIntercept: boolean, dense?: Int32Array): "newton-cholesky" | "newton-cg" {
   const P = X.cols + (fitIntercept ? 1 : 0);
   if (nClasses > 2 || P > CHOLESKY_MAX_PARAMS) return "newton-cg";
   const n = Math.max(1, X.rows);
-  const d = denseColumns(X).length;
+  const d = (dense ?? denseColumns(X)).length;
   const nnz = isSparseDesign(X) ? X.indptr[X.rows] : X.rows * X.cols;
   const s = Math.max(0, nnz / n - d);
   const exactCost = n * ((d * (d + 1)) / 2 + s * (d + s)) + (P * P * P) / 3;
@@ -100,8 +101,8 @@ class LogisticObjective {
   wantDiag = true;
   /** Whether `diag` belongs to the last evaluated point. */
   private diagFresh = false;
-  /** The design's dense columns, found at the first Hessian. */
-  private denseCols: Int32Array | undefined;
+  /** The design's dense columns: given by the caller, or found at the first Hessian. */
+  denseCols: Int32Array | undefined;
 
   /** `l2` overrides the penalty (a subsample keeps the full problem's penalty). */
   constructor(
@@ -390,9 +391,8 @@ function newtonCg(
   const q = new Float64Array(m);
   const Hq = new Float64Array(m);
   const M = new Float64Array(m);
-  let Hfull = exact ? new Float64Array(m * m) : null;
+  let Hfull = exact ? new Float64Array(m * m) : null; // the Cholesky factor in use, once formed
   obj.wantDiag = !exact;
-  let factorFresh = false; // Hfull holds a valid factor
   let refresh = true; // form a new Hessian at the next step
   let stale = false; // the factor in use is from an earlier point
   let gradMax = maxAbs(g);
@@ -403,24 +403,20 @@ function newtonCg(
     // Exact mode keeps the factorised Hessian while steps keep shrinking the gradient fast (a
     // chord / modified Newton step: one pass over the data instead of forming a new Hessian),
     // and refactorises it at the current point otherwise.
-    let solved = false;
-    if (Hfull && (!factorFresh || refresh)) {
+    if (Hfull && refresh) {
       obj.hessMatrix(Hfull);
-      factorFresh = choleskyFactor(Hfull, m);
       refresh = false;
       stale = false;
       // Not positive definite (no penalty, collinear columns): conjugate gradients from here on.
-      if (!factorFresh) {
+      if (!choleskyFactor(Hfull, m)) {
         Hfull = null;
         obj.wantDiag = true;
       }
     } else if (Hfull) stale = true;
-    if (Hfull && factorFresh) {
+    if (Hfull) {
       for (let j = 0; j < m; j++) d[j] = -g[j];
       choleskySolve(Hfull, d, m);
-      solved = true;
-    }
-    if (!solved) conjugateGradients(obj, g, d, { r, z, q, Hq, M }, tol, maxInner);
+    } else conjugateGradients(obj, g, d, { r, z, q, Hq, M }, tol, maxInner);
     // Trial points are evaluated from here on (CG products overwrote the scores of this point).
     const slope = dot(g, d);
     const fSlack = 4 * Number.EPSILON * Math.abs(f);
@@ -515,7 +511,8 @@ export function solveLogistic(problem: LogisticProblem): LogisticSolution {
     obj.wantDiag = false;
     result = lbfgs(obj.evaluate, new Float64Array(obj.nParam), { maxIter: problem.maxIter, gtol: problem.tol });
   } else {
-    const exact = (solver === "auto" ? autoSolver(problem.X, problem.nClasses, problem.fitIntercept) : solver) === "newton-cholesky";
+    if (solver === "auto" && K === 1) obj.denseCols = denseColumns(problem.X); // one pass, shared with the Hessian
+    const exact = (solver === "auto" ? autoSolver(problem.X, problem.nClasses, problem.fitIntercept, obj.denseCols) : solver) === "newton-cholesky";
     result = newtonCg(obj, problem.maxIter, problem.tol, warmStart(problem, obj, exact), exact);
   }
   const coef = Float64Array.from(result.x.subarray(0, nCoef));
