@@ -676,22 +676,7 @@ async function openEmbedded(url: string): Promise<Warehouse> {
   const dir = path.resolve(target);
   // Openers in one process share one database (PGlite runs every query and transaction one at a
   // time); the folder lock keeps other processes out until the last opener closes.
-  let shared = openFolders.get(dir);
-  if (!shared) {
-    const lock: FolderLock = lockFolder(dir);
-    const entry: OpenFolder = {
-      refs: 0,
-      db: createLite(dir, url).catch((err: unknown) => {
-        openFolders.delete(dir);
-        lock.release();
-        throw err;
-      }),
-      lock,
-    };
-    openFolders.set(dir, entry);
-    shared = entry;
-  }
-  const entry = shared;
+  const entry = openFolders.get(dir) ?? openFolder(dir, url);
   entry.refs++;
   let db: PGlite;
   try {
@@ -700,10 +685,8 @@ async function openEmbedded(url: string): Promise<Warehouse> {
     entry.refs--;
     throw err;
   }
-  let closed = false;
+  // SessionWarehouse.close runs this once per opener.
   return new SessionWarehouse(new LiteSession(db, db, 0), "embedded", url, async () => {
-    if (closed) return;
-    closed = true;
     if (--entry.refs > 0) return;
     openFolders.delete(dir);
     try {
@@ -712,6 +695,22 @@ async function openEmbedded(url: string): Promise<Warehouse> {
       entry.lock.release();
     }
   });
+}
+
+/** Locks `dir` and starts its database, registered for the other openers of this process. */
+function openFolder(dir: string, url: string): OpenFolder {
+  const lock: FolderLock = lockFolder(dir);
+  const entry: OpenFolder = {
+    refs: 0,
+    db: createLite(dir, url).catch((err: unknown) => {
+      openFolders.delete(dir);
+      lock.release();
+      throw err;
+    }),
+    lock,
+  };
+  openFolders.set(dir, entry);
+  return entry;
 }
 
 /** A folder's database shared by the openers of this process. */
