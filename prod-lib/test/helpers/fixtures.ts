@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 
-/** The sklearn fixture folder, beside the repository (`<repo>/../shared/fixtures/sklearn`). */
-export const SKLEARN_DIR = new URL("../../../../shared/fixtures/sklearn/", import.meta.url);
+/** The sklearn fixture folder, (`test/fixtures/reference/sklearn`). */
+export const SKLEARN_DIR = new URL("../../../test/fixtures/reference/sklearn/", import.meta.url);
 
 /** Reads a fixture CSV into row objects: numeric-looking columns as numbers, empty cells as null. */
 export function readCsvRows(file: string): Record<string, number | string | null>[] {

@@ -1,7 +1,7 @@
-/** Readers of the scikit-learn reference fixtures (../shared/fixtures/sklearn beside the repo). */
+/** Readers of the scikit-learn reference fixtures (test/fixtures/reference/sklearn). */
 import { readFileSync } from "node:fs";
 
-const root = new URL("../../../../shared/fixtures/sklearn/", import.meta.url);
+const root = new URL("../../../test/fixtures/reference/sklearn/", import.meta.url);
 
 /** Parsed golden.json cases. */
 export function goldenCases(): Record<string, Record<string, unknown>> {

@@ -28,7 +28,7 @@ interface MetricsCase {
   confusion_matrix: number[][];
 }
 const golden = JSON.parse(
-  readFileSync(new URL("../../../../shared/fixtures/sklearn/golden.json", import.meta.url), "utf8"),
+  readFileSync(new URL("../../../test/fixtures/reference/sklearn/golden.json", import.meta.url), "utf8"),
 ) as { cases: { metrics_binary: MetricsCase } };
 const mb = golden.cases.metrics_binary;
 

@@ -1,8 +1,8 @@
-/** Loads the point-in-time reference fixture (`<repo>/../shared/fixtures/pit`) as Arrow tables. */
+/** Loads the point-in-time reference fixture (`test/fixtures/reference/pit`) as Arrow tables. */
 import { readFileSync } from "node:fs";
 import * as arrow from "apache-arrow";
 
-const dir = new URL("../../../../shared/fixtures/pit/", import.meta.url);
+const dir = new URL("../../../test/fixtures/reference/pit/", import.meta.url);
 
 /** Raw CSV cells (the fixture has no quoted cells); empty cell → null. */
 export function readCsv(name: string): { header: string[]; rows: (string | null)[][] } {

@@ -10,7 +10,7 @@ import { DataIoError, InvalidArgumentError, SchemaMismatchError } from "../../sr
 import { formatTimestamp, inferCsvSchema, parseCsv, parseIsoTimestampMs, readCsv, readCsvBatches, writeCsv } from "../../src/io/csv";
 import { rowsOf, tableFromRows } from "../../src/frame/table";
 
-const FIXTURES = fileURLToPath(new URL("../../../../shared/fixtures/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/reference/", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "trellis-csv-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const hasPyarrow = spawnSync("python3", ["-c", "import pyarrow, pandas"]).status === 0;

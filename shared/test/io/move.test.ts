@@ -12,7 +12,7 @@ import { readParquet } from "../../src/io/parquet";
 import type { Progress } from "../../src/io/progress";
 import { uniqueName, useWarehouses } from "../helpers/warehouses";
 
-const FIXTURES = fileURLToPath(new URL("../../../../shared/fixtures/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/reference/", import.meta.url));
 const FEATURES_CSV = join(FIXTURES, "pit/customer_features.csv");
 const dir = mkdtempSync(join(tmpdir(), "trellis-move-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

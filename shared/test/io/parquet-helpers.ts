@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** Folder of the pyarrow-written fixtures (beside the repo: ../shared/fixtures/parquet). */
-export const FIXTURES = fileURLToPath(new URL("../../../../shared/fixtures/parquet/", import.meta.url));
+/** Folder of the pyarrow-written fixtures (test/fixtures/reference/parquet). */
+export const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/reference/parquet/", import.meta.url));
 /** The five encodings of the fixture table. */
 export const FIXTURE_FILES = ["default", "v2_pages_zstd", "plain_gzip", "small_row_groups", "format_1_0"] as const;
 
