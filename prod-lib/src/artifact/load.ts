@@ -26,6 +26,7 @@ import {
   type VersionPolicy,
 } from "./manifest";
 import { modelInfo } from "./model-info";
+import { BUILTIN_ESTIMATORS } from "./estimators";
 import type { ArtifactFiles } from "./save";
 
 /** Options of {@link loadModel} and {@link loadModelFromFiles}. */
@@ -163,7 +164,8 @@ function parseVerified(files: ArtifactFiles, manifest: ModelManifest, digest: st
   try {
     model = estimatorFromJSON(json);
   } catch (e) {
-    throw new IntegrityError(MODEL_FILE, `${MODEL_FILE} cannot be loaded: ${(e as Error).message}`, { cause: e });
+    const custom = BUILTIN_ESTIMATORS.has(json?.className) ? "" : ` (${JSON.stringify(json?.className)} is not a built-in estimator: register its class with registerEstimator before loading)`;
+    throw new IntegrityError(MODEL_FILE, `${MODEL_FILE} cannot be loaded: ${(e as Error).message}${custom}`, { cause: e });
   }
   const inputSchema = inputSchemaFromDescriptor(manifest.inputSchema.fields);
   // The estimator and the manifest must agree (same columns, same task and classes).

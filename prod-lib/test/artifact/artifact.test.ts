@@ -23,6 +23,7 @@ import {
   manifestDigest,
   packModel,
   readArtifactFiles,
+  registeredEstimators,
   saveModel,
   sha256Hex,
   trainingDataDigest,
@@ -33,6 +34,7 @@ import {
 } from "@trellis/prod";
 import { SHARED_VERSION, tableFromRows } from "@trellis/shared";
 import { MixedRow, fittedMixedPipeline, labels, rewriteManifest, tempDir, test, train } from "./helpers";
+import { BUILTIN_ESTIMATORS } from "../../src/artifact/estimators";
 import sharedPkg from "../../../shared/package.json";
 import prodPkg from "../../package.json";
 
@@ -465,5 +467,11 @@ describe("packModel", () => {
     expect(loaded.digest).toBe(packed.digest);
     expect(loaded.manifest.lineage.git).toBeNull();
     void labels;
+  });
+});
+
+describe("built-in estimators", () => {
+  it("are all loadable through the artifact loader whatever entry point imports it", () => {
+    expect([...BUILTIN_ESTIMATORS.keys()].sort()).toEqual(registeredEstimators());
   });
 });
