@@ -520,10 +520,20 @@ export class DeployedModel {
    */
   predictOne(row: RowObject, options?: Pick<PredictOptions, "extra">): OnePrediction {
     const reject = (options?.extra ?? this.defaults.extra) === "reject";
-    const errors = checkOneRow(this.fields, this.known, row, reject);
-    if (errors) throw new InvalidRowsError(`input of ${this.label}`, errors, { invalidRows: 1, problemCount: errors.length, rows: 1 });
+    // The common case inline: every field present and valid, no bigint among the model's columns.
+    const fields = this.fields;
+    let plain = typeof row === "object" && row !== null && !Array.isArray(row) && !reject;
+    for (let j = 0; plain && j < fields.length; j++) {
+      const f = fields[j];
+      const v = row[f.name];
+      if (v === null ? !f.nullable : v === undefined || typeof v === "bigint" || f.check(v) !== 0) plain = false;
+    }
+    if (!plain) {
+      const errors = checkOneRow(fields, this.known, row, reject);
+      if (errors) throw new InvalidRowsError(`input of ${this.label}`, errors, { invalidRows: 1, problemCount: errors.length, rows: 1 });
+    }
     if (this.rowPath === "pipeline") {
-      const out = (this.model as unknown as { predictOne(r: RowObject): Float64Array | number }).predictOne(this.needsCopy(row) ? this.modelRow(row) : row);
+      const out = (this.model as unknown as { predictOne(r: RowObject): Float64Array | number }).predictOne(plain || !this.needsCopy(row) ? row : this.modelRow(row));
       if (typeof out === "number") return { prediction: out, probabilities: null };
       return this.fromProba(out);
     }
@@ -546,9 +556,15 @@ export class DeployedModel {
 
   private fromProba(p: Float64Array): OnePrediction {
     const classes = this.classes!;
+    const n = p.length;
+    // A plain loop: Array.from on a typed array goes through the iterator protocol.
+    const probabilities = new Array<number>(n);
     let best = 0;
-    for (let j = 1; j < p.length; j++) if (p[j] > p[best]) best = j;
-    return { prediction: classes[best], probabilities: Array.from(p) };
+    for (let j = 0; j < n; j++) {
+      probabilities[j] = p[j];
+      if (p[j] > p[best]) best = j;
+    }
+    return { prediction: classes[best], probabilities };
   }
 
   /** True when a model column of the row is absent (optional) or a bigint: the pipeline's row reader needs plain values. */
