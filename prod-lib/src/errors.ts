@@ -88,5 +88,8 @@ export class InvalidRowsError extends ValidationError {
   }
 }
 
-/** How many problems an {@link InvalidRowsError} lists. */
+/**
+ * How many problems an {@link InvalidRowsError} lists.
+ * @example err.details.length <= INVALID_ROWS_LISTED // true
+ */
 export const INVALID_ROWS_LISTED = 100;

@@ -32,7 +32,7 @@ import {
   type ModelManifest,
   type SavedModel,
 } from "@trellis/prod";
-import { SHARED_VERSION, tableFromRows } from "@trellis/shared";
+import { FeatureFrame, SHARED_VERSION, entity, featureView, tableFromRows, warehouseTable } from "@trellis/shared";
 import { MixedRow, fittedMixedPipeline, labels, rewriteManifest, tempDir, test, train } from "./helpers";
 import { BUILTIN_ESTIMATORS } from "../../src/artifact/estimators";
 import sharedPkg from "../../../shared/package.json";
@@ -268,6 +268,32 @@ describe("saveModel / loadModel", () => {
     expect(noGit.manifest.lineage).toEqual({ featureViews: [], trainingData: null, runId: null, git: null });
     const outside = await saveModel(pipe, fresh(), { inputSchema: MixedRow, lineage: { git: { cwd: root } } });
     expect(outside.manifest.lineage.git).toBeNull();
+  });
+});
+
+describe("lineage from feature-store objects", () => {
+  it("records a view's name, version and schema hash, and hashes a FeatureFrame like its table", async () => {
+    const customer = entity({ name: "customer", joinKey: "customer_id", type: z.int() });
+    const stats = featureView({
+      name: "customer_stats",
+      version: 4,
+      entity: customer,
+      source: warehouseTable({ table: "customer_features", timestamp: "event_ts" }),
+      schema: { orders_30d: z.int().nullable() },
+    });
+    const table = tableFromRows(train);
+    const packed = await packModel(fittedMixedPipeline(), {
+      inputSchema: MixedRow,
+      lineage: { featureViews: [stats, { name: "orders", version: 2 }], trainingRows: new FeatureFrame(table, "in-process"), git: false },
+    });
+    expect(packed.manifest.lineage.featureViews).toEqual([
+      { name: "customer_stats", version: 4, schemaHash: stats.schemaHash },
+      { name: "orders", version: 2, schemaHash: null },
+    ]);
+    expect(packed.manifest.lineage.trainingData).toEqual(trainingDataDigest(table));
+    await expect(packModel(fittedMixedPipeline(), { inputSchema: MixedRow, lineage: { featureViews: ["customer_stats" as never] } })).rejects.toThrow(
+      "packModel: lineage.featureViews[0] is not a feature view or { name, version }; pass the view objects used to build the training set.",
+    );
   });
 });
 
