@@ -8,6 +8,7 @@ export default defineConfig({
     alias: [
       { find: /^@trellis\/shared$/, replacement: here("./shared/src/index.ts") },
       { find: /^@trellis\/prod\/testing\/vitest$/, replacement: here("./prod-lib/src/testing/vitest.ts") },
+      { find: /^@trellis\/prod\/cli$/, replacement: here("./prod-lib/src/cli/index.ts") },
       { find: /^@trellis\/prod\/testing$/, replacement: here("./prod-lib/src/testing/index.ts") },
       { find: /^@trellis\/prod$/, replacement: here("./prod-lib/src/index.ts") },
       { find: /^@trellis\/dev$/, replacement: here("./dev-lib/src/index.ts") },

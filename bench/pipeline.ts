@@ -8,8 +8,10 @@
  */
 import { pathToFileURL } from "node:url";
 import type { Table } from "apache-arrow";
+import { z } from "zod";
 import {
   ColumnTransformer,
+  DeployedModel,
   toFrame,
   type CategoryColumn,
   type NumberColumn,
@@ -164,6 +166,54 @@ export async function benchPipeline(options: { fitRows?: number; predictRows?: n
     medianMs: lat[calls >> 1] / 1000,
     runs: calls,
     extra: { p50us: +lat[calls >> 1].toFixed(2), p99us: +lat[Math.floor(calls * 0.99)].toFixed(2), p999us: +lat[Math.floor(calls * 0.999)].toFixed(2), checksum: +sink.toFixed(3) },
+  });
+
+  // The same pipeline behind DeployedModel: every row checked against its input schema first
+  // (f0..f3 nullable numbers, f4..f15 numbers, three nullable strings), on the same rows.
+  const schema = z.object({
+    ...Object.fromEntries(numeric.map((n, j) => [n, j < 4 ? z.number().nullable() : z.number()])),
+    ...Object.fromEntries(categorical.map((n) => [n, z.string().nullable()])),
+  });
+  const deployed = DeployedModel.fromEstimator(model, { inputSchema: schema, name: "bench" });
+  for (let i = 0; i < 20_000; i++) deployed.predictOne(rows[i % sample]);
+  const dlat = new Float64Array(calls);
+  let dsink = 0;
+  for (let i = 0; i < calls; i++) {
+    const t0 = process.hrtime.bigint();
+    const p = deployed.predictOne(rows[i % sample]);
+    dlat[i] = Number(process.hrtime.bigint() - t0) / 1000;
+    dsink += p.probabilities![1];
+  }
+  dlat.sort();
+  results.push({
+    name: "pipeline: DeployedModel predictOne, validated (row object)",
+    medianMs: dlat[calls >> 1] / 1000,
+    runs: calls,
+    extra: {
+      p50us: +dlat[calls >> 1].toFixed(2),
+      p99us: +dlat[Math.floor(calls * 0.99)].toFixed(2),
+      p999us: +dlat[Math.floor(calls * 0.999)].toFixed(2),
+      // Same run, same rows: the bare pipeline's predictOne above.
+      bareP50us: +lat[calls >> 1].toFixed(2),
+      bareP99us: +lat[Math.floor(calls * 0.99)].toFixed(2),
+      checksumDiff: +Math.abs(dsink - sink).toExponential(2),
+    },
+  });
+
+  // Batch scoring through DeployedModel (validation of every value + predictProba) beside the bare
+  // predictProba on the same 1M-row table.
+  const deployedTimes: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = nowMs();
+    const res = deployed.predictProba(table);
+    deployedTimes.push(nowMs() - t0);
+    if (res.rows !== predictRows) throw new Error("DeployedModel scored a different number of rows");
+  }
+  results.push({
+    name: "pipeline: DeployedModel predictProba, validated (1M rows, Arrow)",
+    medianMs: median(deployedTimes),
+    runs,
+    extra: { rows: predictRows, barePredictProbaMedianMs: Math.round(median(predictTimes)) },
   });
   return results;
 }

@@ -1,7 +1,13 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: { index: "src/index.ts", "testing/index": "src/testing/index.ts", "testing/vitest": "src/testing/vitest.ts" },
+  entry: {
+    index: "src/index.ts",
+    "testing/index": "src/testing/index.ts",
+    "testing/vitest": "src/testing/vitest.ts",
+    "cli/index": "src/cli/index.ts",
+    "cli/main": "src/cli/main.ts",
+  },
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,

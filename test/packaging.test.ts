@@ -15,6 +15,7 @@ const packages = [
   { name: "@trellis/shared", dir: "shared" },
   { name: "@trellis/prod", dir: "prod-lib" },
   { name: "@trellis/prod/testing", dir: "prod-lib" },
+  { name: "@trellis/prod/cli", dir: "prod-lib" },
   { name: "@trellis/dev", dir: "dev-lib" },
 ];
 
@@ -63,6 +64,22 @@ describe("package builds", () => {
       expect(parsed.n).toBeGreaterThan(10);
       expect(parsed.name).toBe("StandardScaler");
     }
+  });
+
+  it("keeps require(\"@trellis/prod\") lean: PGlite and the Parquet engine are not loaded", () => {
+    const script =
+      'require("@trellis/prod");' +
+      'const heavy = Object.keys(require.cache).filter((k) => /[\\\\/]node_modules[\\\\/](@electric-sql[\\\\/]pglite|parquet-wasm)[\\\\/]/.test(k));' +
+      'process.stdout.write(JSON.stringify({ heavy, modules: Object.keys(require.cache).length }));';
+    const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { cwd: root, encoding: "utf8" }));
+    expect(out.heavy).toEqual([]);
+    expect(out.modules).toBeGreaterThan(10);
+    // The same check sees PGlite when it is loaded (the check can fail).
+    const loaded = execFileSync(process.execPath, ["-e", 'require("@electric-sql/pglite"); process.stdout.write(String(Object.keys(require.cache).some((k) => k.includes("pglite"))))'], {
+      cwd: join(root, "shared"),
+      encoding: "utf8",
+    });
+    expect(loaded).toBe("true");
   });
 
   it("lists every workspace library's entry points in its manifest", () => {

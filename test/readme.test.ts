@@ -68,6 +68,19 @@ console.log(JSON.stringify({
 }));
 `;
 
+const deployEpilogue = `
+const again = await DeployedModel.load("models/churn");
+console.log(JSON.stringify({
+  same: deployed.digest === saved.digest && again.digest === saved.digest,
+  rows: scored.rows,
+  invalid: scored.invalidRows.length,
+  warnings: scored.warnings,
+  bitForBit: scored.probabilities!.data.every((v, i) => v === model.predictProba(testRows).data[i]),
+  one: deployed.predictOne({ orders_30d: 3, avg_basket: 42.5, segment: "gold" }).probabilities,
+  refused: (() => { try { deployed.predictOne({ orders_30d: 2.5, avg_basket: 1, segment: "gold" }); return null; } catch (e) { return (e as Error).message; } })(),
+}));
+`;
+
 function run(file: string): Record<string, unknown> {
   const out = execFileSync(process.execPath, ["--import", "tsx", file], { cwd: join(scratch, file.replace(/\.mts$/, "")), encoding: "utf8" });
   return JSON.parse(out.trim().split("\n").pop()!);
@@ -78,6 +91,7 @@ describe("README examples", () => {
   const files = {
     "shared.mts": sharedPrelude + block("@trellis/shared") + sharedEpilogue,
     "prod.mts": prodPrelude + block("@trellis/prod") + prodEpilogue,
+    "deploy.mts": prodPrelude + block("@trellis/prod") + block("Deploying a model") + deployEpilogue,
   };
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(scratch, name.replace(/\.mts$/, "")), { recursive: true });
@@ -120,5 +134,16 @@ describe("README examples", () => {
     const one = r.one as number[];
     expect(one).toHaveLength(2);
     expect(one[0] + one[1]).toBeCloseTo(1, 12);
+  });
+
+  it("deploying: the pipeline saved, loaded as a DeployedModel and scored with validation", () => {
+    const r = run("deploy.mts");
+    expect(r.same).toBe(true);
+    expect(r.rows).toBe(100);
+    expect(r.invalid).toBe(0);
+    expect(r.warnings).toEqual(['ignored 1 field not in the input schema: "churned" (100 rows)']);
+    expect(r.bitForBit).toBe(true);
+    expect((r.one as number[]).length).toBe(2);
+    expect(r.refused).toContain('field "orders_30d" must be an integer, got 2.5');
   });
 });

@@ -2,6 +2,9 @@
  * The `trellis` command line: `trellis move <from> <to> [options]`. Errors Trellis throws on purpose
  * print their message (no stack trace) and exit with code 1.
  */
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { InvalidArgumentError, TrellisError } from "../errors";
 import type { Predicate } from "../frame/filter";
@@ -19,6 +22,7 @@ const MAIN_HELP = `Usage: trellis <command> [options]
 
 Commands:
   move <from> <to>   Copy data between a warehouse, Parquet, CSV, JSON and Arrow files
+  model <command>    Inspect and verify model artifacts (needs @trellis/prod installed)
 
 Run "trellis move --help" for the options of move.
 `;
@@ -135,6 +139,50 @@ async function moveCommand(args: string[], io: CliIo): Promise<number> {
 }
 
 /**
+ * The module of @trellis/prod that implements `trellis model …`. @trellis/shared never depends on
+ * @trellis/prod: the command is looked up when it is run, first from the working folder's project,
+ * then from where this package is installed.
+ */
+const PROD_CLI_MODULE = "@trellis/prod/cli";
+
+interface ProdCli {
+  runModelCommand(args: readonly string[], io: CliIo): Promise<number>;
+}
+
+function isNotFound(e: unknown): boolean {
+  const code = (e as { code?: string })?.code;
+  return code === "MODULE_NOT_FOUND" || code === "ERR_MODULE_NOT_FOUND" || code === "ERR_PACKAGE_PATH_NOT_EXPORTED";
+}
+
+async function loadProdCli(): Promise<ProdCli | null> {
+  const attempts: (() => Promise<unknown>)[] = [
+    async () => import(pathToFileURL(createRequire(join(process.cwd(), "package.json")).resolve(PROD_CLI_MODULE)).href),
+    async () => import(PROD_CLI_MODULE),
+  ];
+  for (const attempt of attempts) {
+    try {
+      const mod = (await attempt()) as Partial<ProdCli> & { default?: Partial<ProdCli> };
+      const run = mod.runModelCommand ?? mod.default?.runModelCommand;
+      if (typeof run === "function") return { runModelCommand: run };
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+  return null;
+}
+
+async function modelCommand(args: string[], io: CliIo): Promise<number> {
+  const cli = await loadProdCli();
+  if (!cli) {
+    io.stderr.write(
+      "trellis: the model commands come with @trellis/prod, which is not installed here; install it in your project (npm install @trellis/prod) and run the command again.\n",
+    );
+    return 1;
+  }
+  return cli.runModelCommand(args, io);
+}
+
+/**
  * Runs the command line with `argv` (without `node` and the script) and returns the exit code.
  * @example
  * process.exitCode = await runCli(["move", "lake/orders", "orders.csv"]);
@@ -147,6 +195,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { stdout: proc
       return command === undefined ? 1 : 0;
     }
     if (command === "move") return await moveCommand(rest, io);
+    if (command === "model") return await modelCommand(rest, io);
     io.stderr.write(`trellis: unknown command ${JSON.stringify(command)}.\n\n${MAIN_HELP}`);
     return 1;
   } catch (e) {

@@ -1,0 +1,163 @@
+/**
+ * `trellis model …`: commands on model artifacts. The `trellis` executable of @trellis/shared hands
+ * `trellis model …` to {@link runModelCommand} when @trellis/prod is installed; `trellis-prod model …`
+ * runs it directly.
+ *
+ *   trellis model inspect <dir> [--json]   summary of the manifest (exit 1 when it cannot be read)
+ *   trellis model verify <dir> [--json]    integrity, format, compatibility, loadability (exit 0/1)
+ */
+import { parseArgs } from "node:util";
+import { InvalidArgumentError, TrellisError, type CliIo } from "@trellis/shared";
+import { verifyArtifact, type ArtifactVerification } from "../artifact/load";
+import type { ModelManifest } from "../artifact/manifest";
+import { compileFields } from "../serve/validator";
+
+const MODEL_HELP = `Usage: trellis model <command> [options]
+
+Commands:
+  inspect <dir>   Summary of a model artifact's manifest (inputs, output, versions, files, lineage)
+  verify <dir>    Check every file's size and SHA-256, the format, the version compatibility with
+                  this @trellis/prod, and that the model loads; exit status 1 on any problem
+
+Options:
+  --json          machine-readable output
+  -h, --help      show this help
+`;
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function table(rows: [string, string][], indent = ""): string {
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${indent}${k.padEnd(w)}  ${v}`).join("\n") + "\n";
+}
+
+/** The plain-text summary printed by `trellis model inspect`. */
+export function formatManifest(manifest: ModelManifest, verification: ArtifactVerification): string {
+  const m = manifest;
+  const lines: string[] = [];
+  const l = m.lineage;
+  const lineage: string[] = [];
+  if (l.runId) lineage.push(`run ${l.runId}`);
+  if (l.git) lineage.push(`git ${l.git.commit.slice(0, 12)}${l.git.dirty ? " (uncommitted changes)" : ""}`);
+  if (l.trainingData) lineage.push(`training data ${l.trainingData.rows} rows, ${l.trainingData.method} ${l.trainingData.digest.slice(0, 12)}`);
+  if (l.featureViews.length) lineage.push(`views ${l.featureViews.map((v) => `${v.name} v${v.version}`).join(", ")}`);
+  const compat = verification.compatibility;
+  lines.push(
+    table([
+      ["model", m.name ?? "(unnamed)"],
+      ["digest", verification.digest ?? "(unknown)"],
+      ["description", m.description ?? "-"],
+      ["format", `${m.format}/${m.formatVersion}, written ${m.createdAt}`],
+      ["written by", `@trellis/prod ${m.libraries["@trellis/prod"] ?? "?"}, @trellis/shared ${m.libraries["@trellis/shared"] ?? "?"}, node ${m.runtime.node}`],
+      ["estimator", `${m.estimator.className} (${m.output.task}${m.output.classes ? `, classes ${m.output.classes.map(String).join(", ")}` : ""})`],
+      ["output", m.output.columns.join(", ")],
+      ["metrics", Object.entries(m.metrics).map(([k, v]) => `${k} ${v}`).join(", ") || "-"],
+      ["lineage", lineage.join("; ") || "-"],
+      ["compatible", compat ? (compat.compatible ? `yes (running @trellis/prod ${compat.running})` : `no: ${compat.reason}`) : "unknown"],
+      ["integrity", verification.ok ? "ok (every file matches the manifest)" : `${verification.problems.length} problem(s); run trellis model verify`],
+    ]),
+  );
+  const used = new Set(m.estimator.inputColumns.map((c) => c.name));
+  lines.push(`inputs (${m.inputSchema.fields.length} fields, ${used.size} read by the model):\n`);
+  lines.push(table(compileFields(m.inputSchema.fields).map((f) => [f.name, `${f.expected}${used.has(f.name) ? "" : "  (not read by the model)"}`]), "  "));
+  lines.push("files:\n");
+  lines.push(table(Object.entries(m.files).map(([f, e]) => [f, `${bytes(e.size).padStart(10)}  sha256 ${e.sha256}`]), "  "));
+  return lines.join("");
+}
+
+function formatVerification(dir: string, v: ArtifactVerification): string {
+  const out: string[] = [];
+  for (const f of v.files) out.push(`  ${f.status === "ok" ? "ok        " : f.status.padEnd(10)}  ${f.file}`);
+  const head = v.ok ? `${dir}: ok (digest ${v.digest})` : `${dir}: FAILED`;
+  return [head, ...out, ...v.problems.map((p) => `  problem: ${p.message}`)].join("\n") + "\n";
+}
+
+function oneDir(positionals: string[], verb: string): string {
+  if (positionals.length !== 1) {
+    throw new InvalidArgumentError(`trellis model ${verb} needs one artifact folder, got ${positionals.length} argument(s); e.g. trellis model ${verb} models/churn.`);
+  }
+  return positionals[0];
+}
+
+async function inspect(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
+  if (values.help) {
+    io.stdout.write(MODEL_HELP);
+    return 0;
+  }
+  const dir = oneDir(positionals, "inspect");
+  const v = await verifyArtifact(dir);
+  if (!v.manifest) {
+    io.stderr.write(`trellis: cannot read the manifest of ${dir}: ${v.problems.map((p) => p.message).join("; ")}\n`);
+    return 1;
+  }
+  if (values.json) io.stdout.write(JSON.stringify({ digest: v.digest, ok: v.ok, problems: v.problems, compatibility: v.compatibility, manifest: v.manifest }, null, 2) + "\n");
+  else io.stdout.write(formatManifest(v.manifest, v));
+  return 0;
+}
+
+async function verify(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
+  if (values.help) {
+    io.stdout.write(MODEL_HELP);
+    return 0;
+  }
+  const dir = oneDir(positionals, "verify");
+  const v = await verifyArtifact(dir);
+  if (values.json) {
+    const { manifest, ...rest } = v;
+    io.stdout.write(JSON.stringify({ dir, ...rest, name: manifest?.name ?? null }, null, 2) + "\n");
+  } else (v.ok ? io.stdout : io.stderr).write(formatVerification(dir, v));
+  return v.ok ? 0 : 1;
+}
+
+/** The `trellis model` subcommands, by name. */
+const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> = { inspect, verify };
+
+/**
+ * Runs `trellis model <args…>` and returns the exit status. Errors Trellis throws on purpose print
+ * their message on stderr (no stack trace) and give status 1.
+ * @example process.exitCode = await runModelCommand(["verify", "models/churn"], { stdout: process.stdout, stderr: process.stderr });
+ */
+export async function runModelCommand(args: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [sub, ...rest] = args;
+  try {
+    if (sub === undefined || sub === "-h" || sub === "--help" || sub === "help") {
+      io.stdout.write(MODEL_HELP);
+      return sub === undefined ? 1 : 0;
+    }
+    const command = COMMANDS[sub];
+    if (!command) {
+      io.stderr.write(`trellis: unknown command "model ${sub}".\n\n${MODEL_HELP}`);
+      return 1;
+    }
+    return await command(rest, io);
+  } catch (e) {
+    if (e instanceof TrellisError) {
+      io.stderr.write(`trellis: ${e.message}\n`);
+      return 1;
+    }
+    const code = (e as { code?: string }).code;
+    if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
+      io.stderr.write(`trellis: ${(e as Error).message}\nRun "trellis model --help" for usage.\n`);
+      return 1;
+    }
+    io.stderr.write(`trellis: unexpected error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+/**
+ * The `trellis-prod` executable's dispatcher: `trellis-prod model …`.
+ * @example process.exitCode = await runProdCli(["model", "inspect", "models/churn"]);
+ */
+export async function runProdCli(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === "model") return runModelCommand(rest, io);
+  io.stderr.write(`trellis-prod: unknown command ${JSON.stringify(command ?? "")}; use "trellis-prod model --help".\n`);
+  return 1;
+}
