@@ -178,3 +178,19 @@ export type {
   LineageInput,
   TrainingRows,
 } from "./artifact";
+
+// --- model registry (in the warehouse) and its command line ---
+export { ModelRegistry, parseModelRef, REGISTRY_SCHEMA, REGISTRY_LAYOUT_VERSION } from "./registry/registry";
+export type {
+  ModelRegistryOptions,
+  ModelVersion,
+  RegisteredModel,
+  AliasMove,
+  VersionLineage,
+  RegistrableModel,
+  RegisterOptions,
+  ModelRef,
+  ResolvedModelFiles,
+} from "./registry/registry";
+export { runRegistryCommand, REGISTRY_COMMANDS } from "./cli/registry-commands";
+export type { CommandIo } from "./cli/registry-commands";
