@@ -4,7 +4,8 @@
 export { PROD_VERSION, libraryVersions } from "./version";
 
 // --- errors: the deployment layer's, and the shared ones estimators and deployed models throw ---
-export { IntegrityError, IncompatibleArtifactError, RegistryError } from "./errors";
+export { IntegrityError, IncompatibleArtifactError, RegistryError, InvalidRowsError, INVALID_ROWS_LISTED } from "./errors";
+export type { InvalidRowDetail } from "./errors";
 export {
   TrellisError,
   NotFittedError,
@@ -178,6 +179,21 @@ export type {
   LineageInput,
   TrainingRows,
 } from "./artifact";
+
+// --- deployed models: validated scoring of a verified artifact ---
+export { DeployedModel, PredictionResult } from "./serve";
+export type {
+  ModelSource,
+  ModelRows,
+  PredictOptions,
+  DeployedModelLoadOptions,
+  OnePrediction,
+  ExtraField,
+  PredictionResultJSON,
+  ValidationReport,
+  RowError,
+  RowErrorCode,
+} from "./serve";
 
 // --- model registry (in the warehouse) and its command line ---
 export { ModelRegistry, parseModelRef, REGISTRY_SCHEMA, REGISTRY_LAYOUT_VERSION } from "./registry/registry";

@@ -97,6 +97,11 @@ function optionalString(v: unknown, what: string, caller: string): string | null
  * @example const { files, digest } = await packModel(pipe, { inputSchema: Row, name: "churn" });
  */
 export async function packModel(model: BaseEstimator, options: SaveModelOptions, caller = "packModel"): Promise<PackedModel> {
+  return packModelNow(model, options, caller);
+}
+
+/** {@link packModel}'s work, synchronous (for in-memory deployed models). */
+export function packModelNow(model: BaseEstimator, options: SaveModelOptions, caller: string): PackedModel {
   if (!options || typeof options !== "object") throw new InvalidArgumentError(`${caller}: pass options with at least { inputSchema }.`);
   const fields = describeInputSchema(options.inputSchema, caller);
   const info = modelInfo(model, fields, caller);
