@@ -210,3 +210,7 @@ export type {
 } from "./registry/registry";
 export { runRegistryCommand, REGISTRY_COMMANDS } from "./cli/registry-commands";
 export type { CommandIo } from "./cli/registry-commands";
+
+// --- batch scoring ---
+export { scoreBatch, scoringRuns, scoreColumns, SCORING_SCHEMA } from "./scoring/score-batch";
+export type { ScoreBatchOptions, ScoreBatchResult, ScoreProgress, ScoreSource } from "./scoring/score-batch";
