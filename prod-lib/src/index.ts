@@ -194,3 +194,23 @@ export type {
   RowError,
   RowErrorCode,
 } from "./serve";
+
+// --- model registry (in the warehouse) and its command line ---
+export { ModelRegistry, parseModelRef, REGISTRY_SCHEMA, REGISTRY_LAYOUT_VERSION } from "./registry/registry";
+export type {
+  ModelRegistryOptions,
+  ModelVersion,
+  RegisteredModel,
+  AliasMove,
+  VersionLineage,
+  RegistrableModel,
+  RegisterOptions,
+  ModelRef,
+  ResolvedModelFiles,
+} from "./registry/registry";
+export { runRegistryCommand, REGISTRY_COMMANDS } from "./cli/registry-commands";
+export type { CommandIo } from "./cli/registry-commands";
+
+// --- batch scoring ---
+export { scoreBatch, scoringRuns, scoreColumns, SCORING_SCHEMA } from "./scoring/score-batch";
+export type { ScoreBatchOptions, ScoreBatchResult, ScoreProgress, ScoreSource } from "./scoring/score-batch";

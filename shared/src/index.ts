@@ -50,6 +50,8 @@ export { Warehouse } from "./warehouse/warehouse";
 export type { LoadMode, LoadOptions, StreamOptions, ReadTableOptions, WarehouseOpenOptions } from "./warehouse/warehouse";
 export { quoteIdent, quoteTableName, splitTableName } from "./warehouse/identifiers";
 export { arrowTypeToPg, pgTypeToArrow } from "./warehouse/types";
+export { ensureOwnedSchema, ownedSchemaVersion, schemaLockKey } from "./warehouse/owned-schema";
+export type { OwnedSchemaSpec } from "./warehouse/owned-schema";
 
 // --- lake: Parquet files and hive-partitioned datasets ---
 export {

@@ -46,7 +46,8 @@ export type MoveEndpoint =
   | { parquet: string }
   | { csv: string; delimiter?: string }
   | { json: string; format?: JsonFormat }
-  | { arrow: string; format?: ArrowIpcFormat };
+  | { arrow: string; format?: ArrowIpcFormat }
+  | { batches: arrow.Table | AsyncIterable<arrow.RecordBatch> };
 
 /** Options of {@link move}. */
 export interface MoveOptions {
@@ -68,6 +69,11 @@ export interface MoveOptions {
   schema?: ZodShapeInput | arrow.Schema;
   /** Called after every batch with the rows moved so far and the seconds elapsed. */
   onProgress?: (p: Progress) => void;
+  /**
+   * Applied to every batch after column selection and filtering, before it is written (e.g. to add
+   * model scores); it may return a batch of another schema, the same for every batch.
+   */
+  transform?: (batch: arrow.RecordBatch) => arrow.RecordBatch | Promise<arrow.RecordBatch>;
 }
 
 /** What {@link move} returns. */
@@ -85,7 +91,8 @@ export type ResolvedEndpoint =
   | { kind: "parquet"; path: string }
   | { kind: "csv"; path: string; delimiter?: string }
   | { kind: "json"; path: string; format?: JsonFormat }
-  | { kind: "arrow"; path: string; format?: ArrowIpcFormat };
+  | { kind: "arrow"; path: string; format?: ArrowIpcFormat }
+  | { kind: "batches"; batches: arrow.Table | AsyncIterable<arrow.RecordBatch> };
 
 const EXTENSIONS: [RegExp, "parquet" | "csv" | "json" | "arrow"][] = [
   [/\.(parquet|pq)$/i, "parquet"],
@@ -130,6 +137,13 @@ export function resolveEndpoint(endpoint: MoveEndpoint): ResolvedEndpoint {
   if ("csv" in e) return { kind: "csv", path: str("csv"), delimiter: e.delimiter as string | undefined };
   if ("json" in e) return { kind: "json", path: str("json"), format: e.format as JsonFormat | undefined };
   if ("arrow" in e) return { kind: "arrow", path: str("arrow"), format: e.format as ArrowIpcFormat | undefined };
+  if ("batches" in e) {
+    const b = e.batches;
+    if (!(b instanceof arrow.Table) && (b === null || typeof b !== "object" || typeof (b as AsyncIterable<unknown>)[Symbol.asyncIterator] !== "function")) {
+      throw new InvalidArgumentError(`move: endpoint property batches must be an Arrow Table or an AsyncIterable of RecordBatch, got ${describeValue(b)}.`);
+    }
+    return { kind: "batches", batches: b as arrow.Table | AsyncIterable<arrow.RecordBatch> };
+  }
   throw new InvalidArgumentError(
     `move: unknown endpoint ${describeValue(endpoint)}; use { warehouse, table }, { warehouse, query }, { parquet }, { csv }, { json } or { arrow }.`,
   );
@@ -172,6 +186,8 @@ function describeEndpoint(e: ResolvedEndpoint): string {
       return `table ${e.table} in ${typeof e.warehouse === "string" ? redactUrl(e.warehouse) : e.warehouse.url}`;
     case "query":
       return `a query on ${typeof e.warehouse === "string" ? redactUrl(e.warehouse) : e.warehouse.url}`;
+    case "batches":
+      return "in-memory record batches";
     default:
       return `${e.kind} ${e.path}`;
   }
@@ -217,7 +233,7 @@ async function* selectAndFilter(
 
 function checkOptions(options: MoveOptions): void {
   if (options === null || typeof options !== "object") throw new InvalidArgumentError("move: options must be an object.");
-  const known = new Set(["columns", "filter", "partitionBy", "compression", "mode", "key", "batchSize", "schema", "onProgress"]);
+  const known = new Set(["columns", "filter", "partitionBy", "compression", "mode", "key", "batchSize", "schema", "onProgress", "transform"]);
   for (const k of Object.keys(options)) {
     if (!known.has(k)) throw new InvalidArgumentError(`move: unknown option ${JSON.stringify(k)}; known options: ${[...known].join(", ")}.`);
   }
@@ -235,6 +251,9 @@ function checkOptions(options: MoveOptions): void {
   if (options.onProgress !== undefined && typeof options.onProgress !== "function") {
     throw new InvalidArgumentError("move: option onProgress must be a function.");
   }
+  if (options.transform !== undefined && typeof options.transform !== "function") {
+    throw new InvalidArgumentError("move: option transform must be a function (batch) => batch.");
+  }
 }
 
 /**
@@ -251,6 +270,7 @@ export async function move(from: MoveEndpoint, to: MoveEndpoint, options: MoveOp
   const src = resolveEndpoint(from);
   const dst = resolveEndpoint(to);
   if (dst.kind === "query") throw new InvalidArgumentError("move: a query can only be a source; give the destination as { warehouse, table }.");
+  if (dst.kind === "batches") throw new InvalidArgumentError("move: in-memory batches can only be a source; give the destination as a file, folder or { warehouse, table }.");
   const filter = validateFilter(options.filter);
   const partitionBy = options.partitionBy === undefined ? undefined : Array.isArray(options.partitionBy) ? options.partitionBy : [options.partitionBy];
   if (partitionBy && dst.kind !== "parquet") {
@@ -265,7 +285,7 @@ export async function move(from: MoveEndpoint, to: MoveEndpoint, options: MoveOp
   if (options.schema !== undefined && src.kind !== "csv" && src.kind !== "json") {
     throw new InvalidArgumentError(`move: option schema applies to CSV and JSON sources only, not to ${describeEndpoint(src)}.`);
   }
-  if (src.kind !== "warehouse" && src.kind !== "query" && dst.kind !== "warehouse" && "path" in dst && samePath(src.path, dst.path)) {
+  if ("path" in src && "path" in dst && samePath(src.path, dst.path)) {
     throw new InvalidArgumentError(`move: the source and the destination are the same file ${src.path}.`);
   }
 
@@ -323,15 +343,24 @@ export async function move(from: MoveEndpoint, to: MoveEndpoint, options: MoveOp
       case "arrow":
         source = rebatch(readArrowBatches(src.path, { columns: options.columns, filter }), batchSize);
         break;
+      case "batches": {
+        const b = src.batches;
+        // A table without batches still carries its schema to the destination, as one empty batch.
+        const batches = b instanceof arrow.Table ? tableBatches(b.batches.length ? b : emptyTable(b.schema)) : b;
+        source = selectAndFilter(rebatch(batches, batchSize), options.columns, filter);
+        break;
+      }
     }
 
     let rows = 0;
     const onProgress = options.onProgress;
+    const transform = options.transform;
     const counted = (async function* () {
       for await (const b of source) {
         rows += b.numRows;
+        const out = transform ? await transform(b) : b;
         if (onProgress) onProgress({ rows, seconds: (performance.now() - started) / 1000 });
-        yield b;
+        yield out;
       }
     })();
 

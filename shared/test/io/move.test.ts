@@ -1,4 +1,6 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import * as arrow from "apache-arrow";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -272,3 +274,45 @@ describe("move with a warehouse URL string", { timeout: 60_000 }, () => {
   });
 });
 
+
+describe("move from in-memory batches, with a transform", () => {
+  it("writes an Arrow table's rows, transformed batch by batch, and counts source rows", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "trellis-move-batches-"));
+    try {
+      const table = arrow.tableFromArrays({ id: Int32Array.from([1, 2, 3, 4, 5]), x: Float64Array.from([0.5, 1, 1.5, 2, 2.5]) });
+      const seen: number[] = [];
+      const result = await move({ batches: table }, join(dir, "out.csv"), {
+        batchSize: 2,
+        filter: [["x", ">", 0.5]],
+        transform: (b) => {
+          seen.push(b.numRows);
+          const x = b.getChild("x")!.toArray() as Float64Array;
+          return new arrow.Table({ id: b.getChild("id")!, double: arrow.makeVector(x.map((v) => v * 2)) }).batches[0]!;
+        },
+      });
+      expect(result.rows).toBe(4);
+      expect(seen).toEqual([1, 2, 1]);
+      expect(await readFile(join(dir, "out.csv"), "utf8")).toBe("id,double\n2,2\n3,3\n4,4\n5,5\n");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps the schema of an empty table and refuses batches as a destination", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "trellis-move-batches-"));
+    try {
+      const empty = new arrow.Table(new arrow.Schema([new arrow.Field("id", new arrow.Int32(), true)]));
+      expect((await move({ batches: empty }, join(dir, "e.csv"))).rows).toBe(0);
+      expect(await readFile(join(dir, "e.csv"), "utf8")).toBe("id\n");
+      await expect(move(join(dir, "e.csv"), { batches: empty })).rejects.toThrow("move: in-memory batches can only be a source");
+      await expect(move({ batches: [1, 2] as never }, join(dir, "x.csv"))).rejects.toThrow(
+        "move: endpoint property batches must be an Arrow Table or an AsyncIterable of RecordBatch",
+      );
+      await expect(move({ batches: empty }, join(dir, "y.csv"), { transform: 3 as never })).rejects.toThrow(
+        "move: option transform must be a function (batch) => batch.",
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
