@@ -18,7 +18,7 @@ export {
 export type { TrellisErrorCode, MistypedColumn, ValidationIssue } from "./errors";
 
 // --- filters ---
-export { validateFilter, filterMask, filterTable, filterToSql, predicateMayMatch } from "./frame/filter";
+export { validateFilter, filterMask, filterTable, filterToSql, predicateMayMatch, takeRows } from "./frame/filter";
 export type { Filter, FilterOp, FilterScalar, Predicate } from "./frame/filter";
 
 // --- frame: tables and schemas ---
