@@ -5,3 +5,5 @@
 export { seededRandom, permutation } from "./random/seeded";
 export { trainTestSplit, trainTestIndices } from "./model-selection/train-test-split";
 export type { Splittable, SplitResult, TrainTestSplitOptions } from "./model-selection/train-test-split";
+export { sample, sampleEntities, keyDigest, keyText, escapeKeyPart, inFraction, stratumQuotas } from "./sampling/sample";
+export type { SampleSource, SampleOptions, SampleResult, StratumSize, SampleEntitiesOptions } from "./sampling/sample";

@@ -19,7 +19,7 @@ export type { TrellisErrorCode, MistypedColumn, ValidationIssue } from "./errors
 export { SHARED_VERSION, SHARED_DEPENDENCIES } from "./version";
 
 // --- filters ---
-export { validateFilter, filterMask, filterTable, filterToSql, predicateMayMatch } from "./frame/filter";
+export { validateFilter, filterMask, filterTable, filterToSql, predicateMayMatch, takeRows } from "./frame/filter";
 export type { Filter, FilterOp, FilterScalar, Predicate } from "./frame/filter";
 
 // --- frame: tables and schemas ---

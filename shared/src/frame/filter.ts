@@ -184,8 +184,11 @@ export function filterTable(table: Table, filter: Filter): Table {
   return takeRows(table, keep);
 }
 
-/** Builds a new table with the rows at `indices` (ascending), same schema. */
-function takeRows(table: Table, indices: readonly number[]): Table {
+/**
+ * A new table with the rows at `indices` (ascending), same schema; contiguous runs are zero-copy slices.
+ * @example takeRows(table, [0, 1, 2, 10]).numRows // 4
+ */
+export function takeRows(table: Table, indices: readonly number[]): Table {
   if (indices.length === 0) return table.slice(0, 0);
   // Contiguous runs become zero-copy slices, concatenated at the end.
   const slices: Table[] = [];
