@@ -14,7 +14,7 @@ const targets = useWarehouses();
 const dir = tempDir("trellis-score-");
 let model: DeployedModel;
 let modelDir: string;
-const rows = testRows.map((r, i) => ({ customer_id: i + 1, ...r }));
+const rows: Record<string, unknown>[] = testRows.map((r, i) => ({ customer_id: i + 1, ...r }));
 const input = tableFromRows(rows);
 
 beforeAll(async () => {
@@ -62,7 +62,7 @@ describe("scoreBatch", () => {
   it("leaves the destination as it was and records the failure when a row is invalid mid-way", async () => {
     const log = await Warehouse.open("embedded:memory");
     try {
-      const many = Array.from({ length: 60 }, (_, i) => ({ ...rows[i % rows.length]!, customer_id: i }));
+      const many: Record<string, unknown>[] = Array.from({ length: 60 }, (_, i) => ({ ...rows[i % rows.length]!, customer_id: i }));
       many[45] = { ...many[45]!, monthly_spend: Number.POSITIVE_INFINITY };
       const target = join(dir, "failed.parquet");
       await expect(scoreBatch({ model, from: tableFromRows(many), to: target, batchSize: 20, runLog: log })).rejects.toThrow("monthly_spend");
