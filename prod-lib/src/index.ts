@@ -111,3 +111,30 @@ export type {
   CategoricalColumnProfile,
   CategoryFrequency,
 } from "./monitor/profile";
+
+// --- monitoring: drift reports, PSI, and their history in the warehouse ---
+export {
+  driftReport,
+  DriftReport,
+  DRIFT_REPORT_FORMAT,
+  DEFAULT_DRIFT_THRESHOLDS,
+  DEFAULT_MIN_ROWS,
+  MAX_TRACKED_UNSEEN,
+  UNSEEN_LISTED,
+} from "./monitor/drift";
+export type {
+  DriftReportOptions,
+  DriftReportJSON,
+  DriftSummary,
+  DriftThresholds,
+  DriftStatus,
+  DriftOverallStatus,
+  DriftBin,
+  ColumnDrift,
+  NumericColumnDrift,
+  CategoricalColumnDrift,
+  UnseenCategory,
+} from "./monitor/drift";
+export { psi, psiTerm, PSI_FLOOR } from "./monitor/psi";
+export { sourceBatches, describeSource } from "./monitor/source";
+export type { DriftSource, SourceBatchesOptions } from "./monitor/source";
