@@ -138,3 +138,5 @@ export type {
 export { psi, psiTerm, PSI_FLOOR } from "./monitor/psi";
 export { sourceBatches, describeSource } from "./monitor/source";
 export type { DriftSource, SourceBatchesOptions } from "./monitor/source";
+export { monitor, driftHistory, loadDriftReport, MONITORING_SCHEMA, MONITORING_SCHEMA_VERSION } from "./monitor/store";
+export type { MonitoredModel, MonitorOptions, MonitorResult, DriftHistoryOptions } from "./monitor/store";
