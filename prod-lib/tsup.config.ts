@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: { index: "src/index.ts", "testing/index": "src/testing/index.ts", "testing/vitest": "src/testing/vitest.ts" },
+  entry: { index: "src/index.ts", "testing/index": "src/testing/index.ts", "testing/vitest": "src/testing/vitest.ts", "cli/drift-main": "src/cli/drift-main.ts" },
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,

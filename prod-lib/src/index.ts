@@ -140,3 +140,7 @@ export { sourceBatches, describeSource } from "./monitor/source";
 export type { DriftSource, SourceBatchesOptions } from "./monitor/source";
 export { monitor, driftHistory, loadDriftReport, MONITORING_SCHEMA, MONITORING_SCHEMA_VERSION } from "./monitor/store";
 export type { MonitoredModel, MonitorOptions, MonitorResult, DriftHistoryOptions } from "./monitor/store";
+
+// --- command line: `trellis model drift` ---
+export { runDriftCommand, DRIFT_HELP } from "./cli/drift";
+export type { CommandIo, DriftCommandOptions, ModelResolveContext } from "./cli/drift";
