@@ -4,7 +4,7 @@ import { join } from "node:path";
 import * as arrow from "apache-arrow";
 import { afterAll, describe, expect, it } from "vitest";
 import { tableFromRows, writeCsv, writeParquet } from "@trellis/shared";
-import { DriftReport, driftReport, type CategoricalColumnDrift, type NumericColumnDrift } from "../../src/monitor/drift";
+import { DriftReport, MAX_TRACKED_UNSEEN, driftReport, type CategoricalColumnDrift, type NumericColumnDrift } from "../../src/monitor/drift";
 import { buildReferenceProfile } from "../../src/monitor/profile";
 import { PSI_FLOOR, psi, psiTerm } from "../../src/monitor/psi";
 
@@ -216,6 +216,17 @@ describe("driftReport", () => {
     expect(x.referenceOtherShare).toBeCloseTo(50 / 2050, 15);
     expect(x.bins.at(-2)).toMatchObject({ label: "(other)", reference: 50 / 2050, currentCount: 3 });
     expect(x.unseen).toEqual([{ value: "rare1", count: 2 }, { value: "brand-new", count: 1 }]);
+  });
+
+  it("tracks at most 10,000 unseen values by name and still counts every unseen row", async () => {
+    const current = Array.from({ length: 10_050 }, (_, i) => ({ plan: `new-${i}` })).concat(Array.from({ length: 30 }, () => ({ plan: "new-7" })));
+    const x = (await driftReport({ reference, current, columns: ["plan"] })).column("plan") as CategoricalColumnDrift;
+    expect(MAX_TRACKED_UNSEEN).toBe(10_000);
+    expect(x.unseenCount).toBe(10_080);
+    expect(x.unseenDistinct).toBe(10_000);
+    expect(x.unseen.length).toBe(20);
+    expect(x.unseen[0]).toEqual({ value: "new-7", count: 31 });
+    expect(x.bins.at(-2)!.currentCount).toBe(10_080);
   });
 
   it("counts dictionary-encoded and boolean columns like plain strings", async () => {
