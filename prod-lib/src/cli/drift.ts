@@ -4,7 +4,7 @@
  * column drifts (or is missing from the source, or of another type), 2 on a usage error or when the
  * check could not run (unreadable source, unknown model); errors go to stderr.
  */
-import { readFile, stat } from "node:fs/promises";
+import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { InvalidArgumentError, TrellisError, escapeHtml, redactUrl, type MoveEndpoint } from "@trellis/shared";
@@ -250,8 +250,15 @@ export async function runDriftCommand(
       report = await driftReport({ ...common, reference });
     }
     if (values.html !== undefined) {
-      const { writeFile } = await import("node:fs/promises");
-      await writeFile(values.html, `<!doctype html><meta charset="utf-8"><title>Drift report: ${escapeHtml(model.name)}</title>${report.toHTML()}\n`);
+      // Written beside the target and renamed into place: a reader never sees half a page.
+      const tmp = `${values.html}.${process.pid}.tmp`;
+      try {
+        await writeFile(tmp, `<!doctype html><meta charset="utf-8"><title>Drift report: ${escapeHtml(model.name)}</title>${report.toHTML()}\n`);
+        await rename(tmp, values.html);
+      } catch (e) {
+        await rm(tmp, { force: true });
+        throw new InvalidArgumentError(`cannot write the HTML report to ${values.html}: ${(e as Error).message}.`);
+      }
     }
     io.stdout.write(values.json ? `${JSON.stringify(report.toJSON(), null, 2)}\n` : `${report.toString()}\n`);
     return exitStatus(report);
