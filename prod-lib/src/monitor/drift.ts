@@ -630,6 +630,14 @@ export async function driftReport(options: DriftReportOptions): Promise<DriftRep
     options.onProgress?.({ rows, seconds: (performance.now() - started) / 1000 });
   }
 
+  if (!schemaSeen) {
+    // No batch at all (e.g. an empty list of rows): every column has zero rows, not a missing column.
+    for (const name of columns) {
+      const profile = reference.columns[name]!;
+      currentTypes.set(name, profile.type);
+      counters.set(name, profile.kind === "numeric" ? new NumericCounter(profile) : new CategoricalCounter(profile));
+    }
+  }
   const details: ColumnDrift[] = columns.map((name) => {
     const profile = reference.columns[name]!;
     const counter = counters.get(name);
@@ -702,9 +710,16 @@ function compare(
   const value = rows === 0 || refCount === 0 ? null : bins.reduce((s, b) => s + b.psi, 0);
   const enough = rows >= minRows && refCount >= minRows && value !== null;
   const status: DriftStatus = enough ? statusOf(value, thresholds) : "insufficient data";
+  const plural = (n: number) => `${n} row${n === 1 ? "" : "s"}`;
   const note = enough
     ? null
-    : `${rows < minRows ? `current has ${rows} row${rows === 1 ? "" : "s"}` : `the reference has ${refCount} row${refCount === 1 ? "" : "s"}`}, fewer than minRows (${minRows})`;
+    : rows < minRows
+      ? `current has ${plural(rows)}, fewer than minRows (${minRows})`
+      : refCount < minRows
+        ? `the reference has ${plural(refCount)}, fewer than minRows (${minRows})`
+        : rows === 0
+          ? "current has no rows"
+          : "the reference has no rows";
   const base = {
     column: name,
     status,

@@ -190,6 +190,14 @@ describe("driftReport", () => {
     expect((await driftReport({ reference, current: few, minRows: 50 })).column("income").status).toBe("drift");
   });
 
+  it("says insufficient data, not missing, for an empty current source", async () => {
+    const report = await driftReport({ reference, current: [] });
+    expect(report.columns.map((c) => [c.status, c.psi, c.currentNullRate])).toEqual(Array.from({ length: 4 }, () => ["insufficient data", null, null]));
+    expect(report.column("age").note).toBe("current has 0 rows, fewer than minRows (100)");
+    expect(report.summary).toMatchObject({ currentRows: 0, status: "insufficient data" });
+    expect((await driftReport({ reference, current: [], minRows: 0 })).column("plan").note).toBe("current has no rows");
+  });
+
   it("reports a column missing from current as missing, and a column of another kind as a type mismatch", async () => {
     const current = rows.slice(0, 300).map(({ age, active }) => ({ age: String(age), active }));
     const report = await driftReport({ reference, current });
