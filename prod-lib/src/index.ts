@@ -214,3 +214,35 @@ export type { CommandIo } from "./cli/registry-commands";
 // --- batch scoring ---
 export { scoreBatch, scoringRuns, scoreColumns, SCORING_SCHEMA } from "./scoring/score-batch";
 export type { ScoreBatchOptions, ScoreBatchResult, ScoreProgress, ScoreSource } from "./scoring/score-batch";
+// --- monitoring: drift reports, PSI, and their history in the warehouse ---
+export {
+  driftReport,
+  DriftReport,
+  DRIFT_REPORT_FORMAT,
+  DEFAULT_DRIFT_THRESHOLDS,
+  DEFAULT_MIN_ROWS,
+  MAX_TRACKED_UNSEEN,
+  UNSEEN_LISTED,
+} from "./monitor/drift";
+export type {
+  DriftReportOptions,
+  DriftReportJSON,
+  DriftSummary,
+  DriftThresholds,
+  DriftStatus,
+  DriftOverallStatus,
+  DriftBin,
+  ColumnDrift,
+  NumericColumnDrift,
+  CategoricalColumnDrift,
+  UnseenCategory,
+} from "./monitor/drift";
+export { psi, psiTerm, PSI_FLOOR } from "./monitor/psi";
+export { sourceBatches, describeSource } from "./monitor/source";
+export type { DriftSource, SourceBatchesOptions } from "./monitor/source";
+export { monitor, driftHistory, loadDriftReport, MONITORING_SCHEMA, MONITORING_SCHEMA_VERSION } from "./monitor/store";
+export type { MonitoredModel, MonitorOptions, MonitorResult, DriftHistoryOptions } from "./monitor/store";
+
+// --- command line: `trellis model drift` ---
+export { runDriftCommand, DRIFT_HELP } from "./cli/drift";
+export type { DriftCommandOptions, ModelResolveContext } from "./cli/drift";

@@ -6,11 +6,17 @@
  *   trellis model inspect <dir> [--json]   summary of the manifest (exit 1 when it cannot be read)
  *   trellis model verify <dir> [--json]    integrity, format, compatibility, loadability (exit 0/1)
  */
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { InvalidArgumentError, TrellisError, type CliIo } from "@trellis/shared";
 import { verifyArtifact, type ArtifactVerification } from "../artifact/load";
 import type { ModelManifest } from "../artifact/manifest";
 import { compileFields } from "../serve/validator";
+import { DeployedModel } from "../serve/deployed-model";
+import { ModelRegistry } from "../registry/registry";
+import { runRegistryCommand } from "./registry-commands";
+import { runDriftCommand, type ModelResolveContext } from "./drift";
+import type { MonitoredModel } from "../monitor/store";
 
 const MODEL_HELP = `Usage: trellis model <command> [options]
 
@@ -18,6 +24,14 @@ Commands:
   inspect <dir>   Summary of a model artifact's manifest (inputs, output, versions, files, lineage)
   verify <dir>    Check every file's size and SHA-256, the format, the version compatibility with
                   this @trellis/prod, and that the model loads; exit status 1 on any problem
+  list            Registered models with their newest version and aliases (--warehouse <url>)
+  show <ref>      One registered version (name@alias, name@3, name@latest) or every version of a name
+  promote <name@version> <alias>   Point an alias at a version
+  register <dir> <name>            Register an artifact folder under a name
+  drift <ref> --from <source>      Drift report of a source against the model's reference profile;
+                  exit status 1 when a column drifts ("trellis model drift --help")
+
+The registry commands take --warehouse <url> (default: the TRELLIS_WAREHOUSE environment variable).
 
 Options:
   --json          machine-readable output
@@ -115,8 +129,40 @@ async function verify(args: string[], io: CliIo): Promise<number> {
   return v.ok ? 0 : 1;
 }
 
+/**
+ * Resolves `trellis model drift <ref>`: an artifact folder, or a registry reference looked up in the
+ * `--warehouse` (or TRELLIS_WAREHOUSE) warehouse.
+ */
+async function resolveDriftModel(ref: string, context: ModelResolveContext): Promise<MonitoredModel> {
+  const monitored = (m: DeployedModel): MonitoredModel => ({ name: m.name ?? ref, version: m.version, digest: m.digest, reference: m.reference });
+  if (existsSync(ref)) return monitored(await DeployedModel.load(ref));
+  const url = context.warehouse ?? process.env.TRELLIS_WAREHOUSE;
+  if (!url) {
+    throw new InvalidArgumentError(`${JSON.stringify(ref)} is not a model folder; for a registry reference give --warehouse <url> (or set TRELLIS_WAREHOUSE).`);
+  }
+  const registry = await ModelRegistry.open(url);
+  try {
+    return monitored(await DeployedModel.load(ref, { registry }));
+  } finally {
+    await registry.close();
+  }
+}
+
+const registryVerb =
+  (verb: string) =>
+  (args: string[], io: CliIo): Promise<number> =>
+    runRegistryCommand(verb, args, io);
+
 /** The `trellis model` subcommands, by name. */
-const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> = { inspect, verify };
+const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
+  inspect,
+  verify,
+  list: registryVerb("list"),
+  show: registryVerb("show"),
+  promote: registryVerb("promote"),
+  register: registryVerb("register"),
+  drift: (args, io) => runDriftCommand(args, io, { resolveModel: resolveDriftModel }),
+};
 
 /**
  * Runs `trellis model <args…>` and returns the exit status. Errors Trellis throws on purpose print
