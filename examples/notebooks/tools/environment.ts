@@ -133,7 +133,7 @@ export function createVenv(root: string, opts: { log: Log; recreate?: boolean; p
   timed("virtual environment created", opts.log, () => run(base, args, opts.log));
   const index = pipIndexArgs(env.python);
   timed("Jupyter installed", opts.log, () =>
-    run(env.python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", ...index, ...JUPYTER_PACKAGES], opts.log),
+    run(env.python, ["-m", "pip", "install", "--quiet", "--quiet", "--disable-pip-version-check", ...index, ...JUPYTER_PACKAGES], opts.log),
   );
   if (!importsJupyter(env.python)) throw new Error(`${env.python} still cannot import nbconvert after pip install`);
   return env;

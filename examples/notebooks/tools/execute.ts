@@ -4,7 +4,7 @@
  * tslab skips every cell after a failed one without a word.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { type Notebook, type NotebookProblem, cellRan, checkNotebook, joinSource } from "./check";
@@ -18,6 +18,8 @@ export interface NotebookRun {
   /** The executed notebook (execution counts filled in), when nbconvert finished. */
   executed?: Notebook;
   seconds: number;
+  /** Seconds each executed code cell took (kernel busy to idle), by cell index. */
+  cellSeconds: { cell: number; seconds: number }[];
 }
 
 /** Options of {@link executeNotebook}. */
@@ -50,6 +52,35 @@ export function failedCell(stderr: string, nb: Notebook): { cell?: number; detai
       .join("\n") || "the kernel reported an error";
   const matches = nb.cells.flatMap((c, i) => (c.cell_type === "code" && joinSource(c.source).trim() === source.trim() ? [i] : []));
   return { cell: matches.length === 1 ? matches[0] : undefined, detail };
+}
+
+/**
+ * Seconds each executed code cell took, from nbclient's record of the kernel going busy and idle.
+ * @example cellTimings(executed) // [{ cell: 1, seconds: 0.8 }, …]
+ */
+export function cellTimings(nb: Notebook): { cell: number; seconds: number }[] {
+  return nb.cells.flatMap((cell, i) => {
+    const t = cell.metadata.execution;
+    const busy = Date.parse(t?.["iopub.status.busy"] ?? ""), idle = Date.parse(t?.["iopub.status.idle"] ?? "");
+    return Number.isFinite(busy) && Number.isFinite(idle) ? [{ cell: i, seconds: (idle - busy) / 1000 }] : [];
+  });
+}
+
+/**
+ * The notebooks of a folder in name order; `names` picks some, by file name with or without
+ * `.ipynb`, or by the number it starts with (`01`).
+ * @example listNotebooks("examples/notebooks", ["01"]) // ["01-features.ipynb"]
+ */
+export function listNotebooks(dir: string, names: readonly string[] = []): string[] {
+  const all = readdirSync(dir)
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort();
+  if (names.length === 0) return all;
+  return names.map((n) => {
+    const hit = all.find((f) => f === n || f === `${n}.ipynb` || f.startsWith(`${n}-`));
+    if (!hit) throw new Error(`no notebook "${n}" in ${dir} (there are: ${all.join(", ") || "none"})`);
+    return hit;
+  });
 }
 
 /**
@@ -123,11 +154,12 @@ export async function executeNotebook(env: JupyterEnvironment, path: string, opt
         : timedOut
           ? `a cell ran longer than ${opts.cellTimeout ?? 120} s (ExecutePreprocessor.timeout)`
           : `nbconvert exited with status ${status}:\n${stderr.trim().split("\n").slice(-12).join("\n")}`;
-      return { notebook: name, ok: false, problems: [{ notebook: name, cell: failed?.cell, message }], seconds };
+      return { notebook: name, ok: false, problems: [{ notebook: name, cell: failed?.cell, message }], seconds, cellSeconds: [] };
     }
-    const executed = numberCells(JSON.parse(readFileSync(join(out, name), "utf8")) as Notebook);
+    const raw = JSON.parse(readFileSync(join(out, name), "utf8")) as Notebook;
+    const executed = numberCells(raw);
     const problems = checkNotebook(executed, name);
-    return { notebook: name, ok: problems.length === 0, problems, executed, seconds };
+    return { notebook: name, ok: problems.length === 0, problems, executed, seconds, cellSeconds: cellTimings(raw) };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -1,45 +1,33 @@
 /**
- * `npm run notebooks [-- [name …] [--write] [--timeout=SECONDS] [--setup-only] [--recreate]]`
+ * `npm run notebooks [-- [name …] [--write] [--timings] [--timeout=SECONDS] [--setup-only] [--recreate]]`
  *
  * Makes (or reuses) the notebook environment `.venv-notebooks/`, registers the tslab kernel in it,
  * executes each notebook of examples/notebooks (or the named ones) into a temporary copy and checks
  * it. `--write` stores the executed outputs in the committed notebook when it passes.
  * `--setup-only` stops after the environment (CI uses it before `npm test`).
  */
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatProblem } from "./check";
 import { createVenv, ensureKernel } from "./environment";
-import { executeNotebook } from "./execute";
+import { executeNotebook, listNotebooks } from "./execute";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 const notebooksDir = join(root, "examples", "notebooks");
 
-/** The notebooks of examples/notebooks, in order; `names` picks some by file name, with or without `.ipynb`. */
-export function listNotebooks(dir: string, names: string[] = []): string[] {
-  const all = readdirSync(dir)
-    .filter((f) => f.endsWith(".ipynb"))
-    .sort();
-  if (names.length === 0) return all;
-  return names.map((n) => {
-    const hit = all.find((f) => f === n || f === `${n}.ipynb` || f.startsWith(`${n}-`));
-    if (!hit) throw new Error(`no notebook "${n}" in examples/notebooks (there are: ${all.join(", ")})`);
-    return hit;
-  });
-}
-
 function parseArgs(argv: string[]) {
-  const opts = { names: [] as string[], write: false, setupOnly: false, recreate: false, timeout: 120 };
+  const opts = { names: [] as string[], write: false, setupOnly: false, recreate: false, timings: false, timeout: 120 };
   for (const a of argv) {
     if (a === "--write") opts.write = true;
     else if (a === "--setup-only") opts.setupOnly = true;
     else if (a === "--recreate") opts.recreate = true;
+    else if (a === "--timings") opts.timings = true;
     else if (a.startsWith("--timeout=")) {
       opts.timeout = Number(a.slice("--timeout=".length));
       if (!Number.isInteger(opts.timeout) || opts.timeout < 1) throw new Error(`--timeout wants whole seconds, got "${a}"`);
     } else if (a === "--help" || a === "-h") {
-      console.log("usage: npm run notebooks -- [name …] [--write] [--timeout=SECONDS] [--setup-only] [--recreate]");
+      console.log("usage: npm run notebooks -- [name …] [--write] [--timings] [--timeout=SECONDS] [--setup-only] [--recreate]");
       process.exit(0);
     } else if (a.startsWith("-")) throw new Error(`unknown option ${a} (see --help)`);
     else opts.names.push(a);
@@ -66,6 +54,9 @@ async function main(): Promise<number> {
     const run = await executeNotebook(env, path, { cellTimeout: opts.timeout });
     if (run.ok) {
       console.log(`✓ ${name} (${run.seconds.toFixed(1)} s)`);
+      if (opts.timings) {
+        for (const t of run.cellSeconds) console.log(`  cell ${String(t.cell).padStart(2)}: ${t.seconds.toFixed(2)} s`);
+      }
       if (opts.write && run.executed) {
         writeFileSync(path, `${JSON.stringify(run.executed, null, 1)}\n`);
         console.log(`  outputs written to examples/notebooks/${name}`);
