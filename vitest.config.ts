@@ -22,6 +22,9 @@ export default defineConfig({
       enabled: true,
       include: ["{shared,prod-lib,dev-lib}/test/**/*.test-d.ts"],
       tsconfig: "./tsconfig.json",
+      // The workspace's TypeScript, by path: node_modules/.bin/tsc may link to the TypeScript 5.0
+      // that the tslab kernel (a dev dependency of examples) bundles.
+      checker: here("./node_modules/typescript/bin/tsc"),
     },
   },
 });

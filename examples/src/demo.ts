@@ -35,7 +35,7 @@ import {
   accuracyScore,
   rocAucScore,
 } from "@trellis/prod";
-import { DAYS, YEAR_START, generateDemoData } from "./data";
+import { DAYS, YEAR_START, generateDemoData } from "../notebooks/demo-data";
 
 const WAREHOUSE = process.env.TRELLIS_DEMO_WAREHOUSE ?? "embedded:.trellis/warehouse";
 const LAKE = "lake";
