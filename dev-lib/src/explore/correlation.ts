@@ -106,8 +106,8 @@ export function correlation(input: ExploreInput, options: CorrelationOptions = {
       }
       let value: number | null = null;
       if (x.length >= minPeriods && x.length > 0) {
-        let fx = Float64Array.from(x);
-        let fy = Float64Array.from(y);
+        let fx: Float64Array = Float64Array.from(x);
+        let fy: Float64Array = Float64Array.from(y);
         if (method === "spearman") {
           fx = averageRanks(fx);
           fy = averageRanks(fy);

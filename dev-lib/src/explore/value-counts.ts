@@ -49,7 +49,7 @@ export function valueCounts(
   maybeOptions?: ValueCountsOptions,
 ): ExploreReport {
   const fn = "valueCounts";
-  let values: ArrayLike<unknown> & Iterable<unknown>;
+  let values: Iterable<unknown>;
   let type: arrow.DataType | undefined;
   let name: string;
   let options: ValueCountsOptions;
@@ -66,7 +66,7 @@ export function valueCounts(
         `${fn}: pass a column's values (an Arrow vector or an array), or a table and a column name: valueCounts(table, "plan").`,
       );
     }
-    values = input as ArrayLike<unknown> & Iterable<unknown>;
+    values = input as Iterable<unknown>;
     type = input instanceof arrow.Vector ? input.type : undefined;
     name = "values";
     options = columnOrOptions ?? {};
