@@ -66,7 +66,7 @@ describe("barChart", () => {
     expect(bars.map((b) => num(b, "data-value"))).toEqual([293, 174, 133]);
     const ratio = num(bars[1]!, "height") / num(bars[0]!, "height");
     expect(ratio).toBeCloseTo(174 / 293, 3);
-    const labels = Array.from(root.getElementsByTagName("text") as unknown as ArrayLike<Element>).map((t) => t.textContent);
+    const labels = Array.from(root.getElementsByTagName("text")).map((t) => t.textContent);
     expect(labels).toEqual(expect.arrayContaining(["basic", "plus", "pro", "value counts of plan"]));
   });
 

@@ -158,7 +158,7 @@ describe("validationCurveChart", () => {
     const root = parseSvg(chart.svg);
     const validation = pathPoints(marks(root, "path", "line")[1]!.getAttribute("d")!);
     expect(validation).toHaveLength(2);
-    const ticks = Array.from(root.getElementsByTagName("text") as unknown as ArrayLike<Element>).map((t) => t.textContent);
+    const ticks = Array.from(root.getElementsByTagName("text")).map((t) => t.textContent);
     expect(ticks).toEqual(expect.arrayContaining(["true", "false"]));
     expect(() => validationCurveChart(cvResults, "clf__penalty")).toThrow("validationCurveChart: cvResults has no param_clf__penalty; searched parameters: clf__C, clf__fitIntercept.");
     expect(() => validationCurveChart(cvResults, "clf__C", { metric: "roc_auc" })).toThrow(

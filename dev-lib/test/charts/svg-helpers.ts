@@ -1,4 +1,7 @@
 import { DOMParser } from "@xmldom/xmldom";
+import type { Element } from "@xmldom/xmldom";
+
+export type { Element };
 import type { Chart } from "../../src/charts/chart";
 
 /** Parses SVG text as strict XML (any warning or error fails), returning the document element. */
@@ -8,14 +11,14 @@ export function parseSvg(svg: string): Element {
       throw new Error(`SVG is not well-formed XML (${level}): ${message}`);
     },
   }).parseFromString(svg, "image/svg+xml");
-  const root = doc.documentElement as unknown as Element;
+  const root = doc.documentElement;
   if (!root || root.tagName !== "svg") throw new Error("no <svg> root element");
   return root;
 }
 
 /** Elements with a tag name and a class attribute. */
 export function marks(root: Element, tag: string, cls: string): Element[] {
-  return Array.from(root.getElementsByTagName(tag) as unknown as ArrayLike<Element>).filter((e) => (e.getAttribute("class") ?? "").split(" ").includes(cls));
+  return Array.from(root.getElementsByTagName(tag)).filter((e) => (e.getAttribute("class") ?? "").split(" ").includes(cls));
 }
 
 /** The vertices of an SVG path made of M/L commands. */
