@@ -37,4 +37,4 @@ export type { CvResults, ValidationCurveOptions } from "./charts/validation";
 
 // --- notebook display ---
 export { display, setDisplayBackend, resolveNotebookDisplay } from "./notebook/display";
-export type { DisplayBackend, DisplayOptions, DisplayResult } from "./notebook/display";
+export type { DisplayBackend, DisplayOptions } from "./notebook/display";

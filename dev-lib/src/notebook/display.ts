@@ -32,14 +32,6 @@ export interface DisplayOptions {
   write?: (text: string) => void;
 }
 
-/** What {@link display} did. */
-export interface DisplayResult {
-  /** `"html"` or `"svg"` when a notebook showed it, `"text"` when text was written. */
-  shown: "html" | "svg" | "text";
-  /** The absolute path written with `save`. */
-  savedTo?: string;
-}
-
 let override: DisplayBackend | null | undefined;
 
 /**
@@ -120,12 +112,13 @@ function textOf(x: unknown): string {
  * `toHTML()`) as HTML, other values as text; outside a notebook, writes `String(x)` (or
  * `util.inspect` for plain objects) and a newline to stdout. With `save`, also writes a chart's SVG
  * (an HTML page for other objects with `toHTML()`) to that path. Falls back to text when the
- * notebook refuses a display.
+ * notebook refuses a display. Returns nothing, so a notebook cell ending in `display(x)` shows
+ * only `x`.
  * @example
  * display(describe(train));                               // an HTML table in a notebook
  * display(rocChart(yTest, scores), { save: "roc.svg" });  // SVG in a notebook; a file and a line of text elsewhere
  */
-export function display(x: unknown, options: DisplayOptions = {}): DisplayResult {
+export function display(x: unknown, options: DisplayOptions = {}): void {
   let savedTo: string | undefined;
   if (options.save !== undefined) {
     if (x instanceof Chart) savedTo = x.save(options.save);
@@ -137,19 +130,18 @@ export function display(x: unknown, options: DisplayOptions = {}): DisplayResult
     try {
       if (x instanceof Chart) {
         backend.svg(x.svg);
-        return { shown: "svg", savedTo };
+        return;
       }
       if (hasHtml(x)) {
         backend.html(x.toHTML());
-        return { shown: "html", savedTo };
+        return;
       }
       backend.text(textOf(x));
-      return { shown: "text", savedTo };
+      return;
     } catch {
       // A tslab copy outside a running kernel refuses ("Not ready"): fall back to text.
     }
   }
   const write = options.write ?? ((text: string) => process.stdout.write(text));
   write(`${textOf(x)}\n${savedTo ? `(saved to ${savedTo})\n` : ""}`);
-  return { shown: "text", savedTo };
 }
