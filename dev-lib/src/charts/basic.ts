@@ -7,7 +7,7 @@ import { columnKind, columnOf, numberOf, numericValues, toTable } from "../explo
 import type { ExploreInput } from "../explore/input";
 import { Chart } from "./chart";
 import type { ChartOptions } from "./chart";
-import { Frame, PALETTE, linearScale, logScale, niceDomain, pathData, px, tickLabel, xml } from "./svg";
+import { Frame, PALETTE, extent, linearScale, logScale, niceDomain, pathData, px, tickLabel, xml } from "./svg";
 import type { LegendCorner, LegendItem } from "./svg";
 import { ExploreReport } from "../explore/report";
 
@@ -64,7 +64,17 @@ export function histogramBins(values: ArrayLike<number | null | undefined>, opti
     hi += 0.5;
   }
   const spec = options.bins ?? "sturges";
-  const n = spec === "sturges" ? Math.max(1, Math.ceil(Math.log2(Math.max(1, x.length)) + 1)) : spec;
+  let n: number;
+  if (spec === "sturges") {
+    // numpy: a bin width of ptp / (log2(size) + 1), then ceil(range / width) bins (1 when ptp is 0).
+    let ptp = 0;
+    if (x.length) {
+      const [min, max] = extent(x);
+      ptp = max - min;
+    }
+    const width = x.length ? ptp / (Math.log2(x.length) + 1) : 0;
+    n = width > 0 ? Math.ceil((hi - lo) / width) : 1;
+  } else n = spec;
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${fn}: bins must be a whole number ≥ 1 or "sturges", got ${String(spec)}.`);
   const edges = new Float64Array(n + 1);
   const step = (hi - lo) / n;
@@ -303,8 +313,8 @@ export function scatterChart(data: ExploreInput, x: string, y: string, options: 
     points.push({ x: a, y: b, c: c === null || c === undefined ? null : formatValue(c) });
   }
   const frame = new Frame({ title: `${y} against ${x}`, xLabel: x, yLabel: y, ...options });
-  const xd = niceDomain(Math.min(...points.map((p) => p.x)), Math.max(...points.map((p) => p.x)));
-  const yd = niceDomain(Math.min(...points.map((p) => p.y)), Math.max(...points.map((p) => p.y)));
+  const xd = niceDomain(...extent(points.map((p) => p.x)));
+  const yd = niceDomain(...extent(points.map((p) => p.y)));
   const sx = linearScale(xd, [frame.left, frame.right]);
   const sy = linearScale(yd, [frame.bottom, frame.top]);
   frame.xAxis(sx);
@@ -393,8 +403,8 @@ export function drawLines(
     s.band?.upper.forEach((v) => v !== null && allY.push(v));
   }
   if (allX.length === 0) throw new InvalidArgumentError(`${kind}: there is no point to draw (every value is missing).`);
-  const xd = options.domainX ?? (options.logX ? [Math.min(...allX), Math.max(...allX)] as [number, number] : niceDomain(Math.min(...allX), Math.max(...allX)));
-  const yd = options.domainY ?? niceDomain(Math.min(...allY), Math.max(...allY));
+  const xd = options.domainX ?? (options.logX ? extent(allX) : niceDomain(...extent(allX)));
+  const yd = options.domainY ?? niceDomain(...extent(allY));
   const sx = options.logX ? logScale(xd, [frame.left, frame.right]) : linearScale(xd, [frame.left, frame.right]);
   const sy = linearScale(yd, [frame.bottom, frame.top]);
   if (options.xCategories) frame.xBandAxis(options.xCategories, options.xCategories.map((_, i) => sx(i)));

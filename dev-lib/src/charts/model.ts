@@ -45,6 +45,8 @@ export function rocChart(yTrue: LabelsLike, yScore: NumbersLike, options: RocCha
   const description = `ROC curve: ${fpr.length} points, AUC ${formatValue(auc, 4)}`;
   return drawLines("roc", [...fpr], [{ name, values: [...tpr] }], {
     title: "ROC curve",
+    width: 500,
+    height: 500,
     xLabel: "false positive rate",
     yLabel: "true positive rate",
     markers: false,
@@ -89,6 +91,8 @@ export function precisionRecallChart(yTrue: LabelsLike, yScore: NumbersLike, opt
   const description = `precision-recall curve: ${recall.length} points, average precision ${formatValue(ap, 4)}`;
   return drawLines("precision-recall", xs, [{ name, values: ys }], {
     title: "Precision-recall curve",
+    width: 500,
+    height: 500,
     xLabel: "recall",
     yLabel: "precision",
     markers: false,
@@ -118,6 +122,8 @@ export function calibrationChart(yTrue: LabelsLike, yProb: NumbersLike, options:
   const description = `calibration curve: ${probTrue.length} bins (${options.strategy ?? "uniform"}), ${counts.reduce((s, c) => s + c, 0)} samples`;
   return drawLines("calibration", [...probPred], [{ name, values: [...probTrue] }], {
     title: "Calibration curve",
+    width: 500,
+    height: 500,
     xLabel: "mean predicted probability",
     yLabel: "fraction of positives",
     markers: true,

@@ -102,6 +102,17 @@ export function tickLabel(value: number): string {
   return String(Number(value.toPrecision(4)));
 }
 
+/** The smallest and largest of many numbers (no argument spreading, so any length works). */
+export function extent(values: Iterable<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
 /** Escapes text for SVG content and attributes. */
 export const xml = escapeHtml;
 

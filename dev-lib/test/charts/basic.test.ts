@@ -58,6 +58,16 @@ describe("histogram", () => {
   });
 });
 
+describe("charts of many values", () => {
+  it("bins 300,000 values and draws a 300,000-point line without exhausting the stack", () => {
+    const values = Float64Array.from({ length: 300_000 }, (_, i) => Math.sin(i) * 100);
+    const chart = histogram(values, { bins: 10 });
+    expect(marks(parseSvg(chart.svg), "rect", "bar").reduce((s, b) => s + num(b, "data-count"), 0)).toBe(300_000);
+    const rows = Array.from({ length: 300_000 }, (_, i) => ({ t: i, v: values[i]! }));
+    expect(String(lineChart(rows, "t", "v"))).toBe("line chart of v by t: 300000 points per line");
+  });
+});
+
 describe("barChart", () => {
   it("draws a valueCounts report as one bar per value, lengths proportional to counts", () => {
     const chart = barChart(valueCounts(train, "plan"));
