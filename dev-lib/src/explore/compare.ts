@@ -183,7 +183,13 @@ export function compareDistributions(
   const types: Record<string, arrow.DataType> = { column: utf8, kind: utf8, top_a: utf8, top_b: utf8, unique_a: i32, unique_b: i32 };
   const rename = (k: string) => k.replace(/_a$/, `_${na}`).replace(/_b$/, `_${nb}`);
   const table = buildTable(keys.map((k) => ({ name: rename(k), type: types[k] ?? f64, values: out[k]! })));
-  return new ExploreReport(table, `${na} vs ${nb}: ${ta.numRows} vs ${tb.numRows} rows`, { digits: 4, nullText: "" });
+  const psi = out.psi as (number | null)[];
+  return new ExploreReport(table, `${na} vs ${nb}: ${ta.numRows} vs ${tb.numRows} rows`, {
+    digits: 4,
+    nullText: "",
+    // In HTML, rows are shaded by the usual PSI reading: a large shift (> 0.25) or a moderate one (> 0.1).
+    rowStatus: (r) => (psi[r] == null ? undefined : psi[r]! > 0.25 ? "drift" : psi[r]! > 0.1 ? "warn" : undefined),
+  });
 }
 
 /** The most frequent value of a column, ties going to the value seen first (as describe's top). */

@@ -66,7 +66,7 @@ function pearson(x: Float64Array, y: Float64Array): number | null {
  * matrix: a `column` column, then one column per variable.
  * @example
  * correlation(trainTable, { method: "spearman", columns: ["tenure_months", "monthly_spend"] }).rows();
- * // [{ column: "tenure_months", tenure_months: 1, monthly_spend: 0.04 }, { column: "monthly_spend", … }]
+ * // [{ column: "tenure_months", tenure_months: 1, monthly_spend: … }, { column: "monthly_spend", … }]
  */
 export function correlation(input: ExploreInput, options: CorrelationOptions = {}): ExploreReport {
   const fn = "correlation";

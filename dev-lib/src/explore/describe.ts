@@ -39,9 +39,10 @@ function percentileLabel(p: number): string {
  * const report = describe(trainTable, { columns: ["tenure_months", "plan"] });
  * console.log(report.toString());
  * // describe (600 rows)
- * // column         type     count  nulls  mean     std      min  25%  50%   75%  max  unique  top    freq
+ * // column         type     count  nulls     mean      std  min  25%   50%  75%  max  unique  top    freq
+ * // -------------  -------  -----  -----  -------  -------  ---  ---  ----  ---  ---  ------  -----  ----
  * // tenure_months  Float64    600      0  61.4367  34.7299    0   30  63.5   92  119
- * // plan           Utf8       600      0                                              3  basic   293
+ * // plan           Utf8       600      0                                                   3  basic   293
  */
 export function describe(input: ExploreInput, options: DescribeOptions = {}): ExploreReport {
   const fn = "describe";

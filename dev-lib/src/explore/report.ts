@@ -20,9 +20,9 @@ export class ExploreReport implements Report {
   readonly table: arrow.Table;
   /** The heading shown above the table. */
   readonly title: string;
-  private readonly render: ReportTableOptions;
+  private readonly render: ReportTableOptions & { rowStatus?: (row: number) => string | undefined };
 
-  constructor(table: arrow.Table, title: string, render: ReportTableOptions = {}) {
+  constructor(table: arrow.Table, title: string, render: ReportTableOptions & { rowStatus?: (row: number) => string | undefined } = {}) {
     this.table = table;
     this.title = title;
     this.render = render;
@@ -35,7 +35,8 @@ export class ExploreReport implements Report {
 
   /** An aligned plain-text table with the title above it. */
   toString(): string {
-    return formatTable(this.table, { maxRows: 200, ...this.render, title: this.title });
+    const { rowStatus: _status, ...text } = this.render;
+    return formatTable(this.table, { maxRows: 200, ...text, title: this.title });
   }
 
   /** A self-contained HTML table with the title as its caption. */

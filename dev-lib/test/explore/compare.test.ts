@@ -28,6 +28,13 @@ describe("compareDistributions", () => {
     }
   });
 
+  it("shades rows of moderate and large PSI in HTML", () => {
+    const html = compareDistributions(train, test, { columns: ["plan", "channel"] }).toHTML();
+    // channel's PSI is 0.15 (a moderate shift), plan's 0.017
+    expect(html.match(/data-status="warn"/g)).toHaveLength(1);
+    expect(html.indexOf('data-status="warn"')).toBeGreaterThan(html.indexOf(">plan</td>"));
+  });
+
   it("names the report's columns after the samples", () => {
     const report = compareDistributions(train, test, { columns: ["plan"], names: ["train", "test"] });
     expect(report.table.schema.fields.map((f) => f.name)).toContain("top_share_train");

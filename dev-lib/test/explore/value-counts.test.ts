@@ -46,6 +46,9 @@ describe("valueCounts", () => {
 
   it("refuses an unknown column and mixed values", () => {
     expect(() => valueCounts(tables.train, "segment")).toThrow('valueCounts: column "segment" is not in the table');
+    expect(() => valueCounts(tables.train as never)).toThrow(
+      'valueCounts: pass a column\'s values (an Arrow vector or an array), or a table and a column name: valueCounts(table, "plan").',
+    );
     expect(() => valueCounts([1, "1"])).toThrow("valueCounts: the values mix number and string; pass values of one kind (or an Arrow vector).");
   });
 });
