@@ -85,6 +85,8 @@ export function validationCurveChart(cvResults: CvResults, param: string, option
   const chosen: number[] = [];
   for (let i = 0; i < n; i++) {
     const p = params[i]!;
+    // A candidate of another sub-grid may not set this parameter at all (a masked value in scikit-learn).
+    if (values[i] === null || values[i] === undefined) continue;
     const others = Object.keys(p).filter((k) => k !== param);
     if (others.every((k) => !(k in fixed!) || same(p[k], fixed![k]))) chosen.push(i);
   }

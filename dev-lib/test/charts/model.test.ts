@@ -153,6 +153,19 @@ describe("validationCurveChart", () => {
     expect(String(chart)).toBe("validation curve of clf__C: 5 values, score ± 1 std over folds");
   });
 
+  it("leaves out candidates that do not set the parameter (a list of grids)", () => {
+    const results = {
+      params: [{ a: 1 }, { a: 10 }, { b: "x" }],
+      param_a: [1, 10, null],
+      param_b: [null, null, "x"],
+      mean_test_score: [0.5, 0.7, 0.9],
+      std_test_score: [0, 0, 0],
+      rank_test_score: [3, 2, 1],
+    };
+    const chart = validationCurveChart(results, "a");
+    expect(pathPoints(marks(parseSvg(chart.svg), "path", "line")[0]!.getAttribute("d")!)).toHaveLength(2);
+  });
+
   it("places non-numeric values evenly, and explains a missing parameter or metric", () => {
     const chart = validationCurveChart(cvResults, "clf__fitIntercept", { fixed: { clf__C: 1 } });
     const root = parseSvg(chart.svg);
