@@ -19,7 +19,10 @@ export interface CompareDistributionsOptions {
   names?: readonly [string, string];
 }
 
-/** The smallest share used in the PSI, so that an empty bin does not make it infinite. */
+/**
+ * The smallest share used in the PSI, so that an empty bin does not make it infinite.
+ * @example populationStabilityIndex([1, 0], [0.5, 0.5]) // the empty bin counts as PSI_EPSILON
+ */
 export const PSI_EPSILON = 1e-4;
 
 /**
