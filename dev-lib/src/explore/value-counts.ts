@@ -32,8 +32,9 @@ function isRowObject(v: unknown): boolean {
 
 /**
  * How often each distinct value occurs, as pandas' `value_counts`: most frequent first; values with
- * equal counts stay in the order they were first seen (pandas' stable sort, also with
- * `ascending`); NaN counts as missing. The report's `value` column keeps the column's type (numbers,
+ * equal counts stay in the order they were first seen (pandas 3's stable sort, also with
+ * `ascending`; pandas 2.x orders tied numbers by its hash table instead, so only the order within
+ * ties can differ from it); NaN counts as missing. The report's `value` column keeps the column's type (numbers,
  * strings, booleans); `count` (or `proportion` with `normalize`, over the values counted) follows.
  * @example
  * valueCounts(trainTable, "plan").rows();
