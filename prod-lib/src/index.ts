@@ -73,6 +73,9 @@ export {
   meanSquaredError,
   meanAbsoluteError,
   r2Score,
+  rocCurve,
+  precisionRecallCurve,
+  calibrationCurve,
 } from "./metrics";
 export type {
   AccuracyOptions,
@@ -89,6 +92,11 @@ export type {
   ProbabilitiesLike,
   MatrixLike,
   VectorLike,
+  CurveOptions,
+  RocCurve,
+  PrecisionRecallCurve,
+  CalibrationCurveOptions,
+  CalibrationCurve,
 } from "./metrics";
 
 // --- preprocessing, impute, compose, pipeline ---

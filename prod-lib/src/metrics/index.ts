@@ -16,3 +16,5 @@ export type { RocAucOptions } from "./ranking";
 export { meanSquaredError, meanAbsoluteError, r2Score } from "./regression";
 export type { RegressionMetricOptions } from "./regression";
 export type { Label, LabelsLike, NumbersLike, MatrixLike, ProbabilitiesLike, VectorLike } from "./inputs";
+export { rocCurve, precisionRecallCurve, calibrationCurve } from "./curves";
+export type { CurveOptions, RocCurve, PrecisionRecallCurve, CalibrationCurveOptions, CalibrationCurve } from "./curves";
