@@ -3,5 +3,25 @@
  * later releases: sampling in the warehouse, cross-validation, search, exploration, tracking).
  */
 export { seededRandom, permutation } from "./random/seeded";
+export { RandomState } from "./random/mt19937";
 export { trainTestSplit, trainTestIndices } from "./model-selection/train-test-split";
 export type { Splittable, SplitResult, TrainTestSplitOptions } from "./model-selection/train-test-split";
+export {
+  KFold,
+  StratifiedKFold,
+  GroupKFold,
+  StratifiedGroupKFold,
+  TimeSeriesSplit,
+  ShuffleSplit,
+  numSamples,
+  shuffleSplitSizes,
+} from "./model-selection/splitters";
+export type {
+  Splitter,
+  SplitIndices,
+  SplitInput,
+  LabelInput,
+  KFoldOptions,
+  TimeSeriesSplitOptions,
+  ShuffleSplitOptions,
+} from "./model-selection/splitters";
