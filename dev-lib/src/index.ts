@@ -16,6 +16,8 @@ export {
   numSamples,
   shuffleSplitSizes,
 } from "./model-selection/splitters";
+export { GroupTimeSplit } from "./model-selection/group-time-split";
+export type { GroupTimeSplitOptions } from "./model-selection/group-time-split";
 export type {
   Splitter,
   SplitIndices,
