@@ -27,3 +27,5 @@ export type {
   TimeSeriesSplitOptions,
   ShuffleSplitOptions,
 } from "./model-selection/splitters";
+export { progress, progressHtml, loadTslab } from "./progress/progress";
+export type { ProgressEvent, ProgressCallback, ProgressOption, ProgressReporter, ProgressOptions, NotebookDisplay } from "./progress/progress";
