@@ -8,6 +8,7 @@ import { InvalidArgumentError } from "@trellis/shared";
 import { Frame, Matrix, SparseMatrix, isArrowTable, isArrowVector } from "@trellis/prod";
 import type { Table, Vector } from "apache-arrow";
 import { RandomState } from "../random/mt19937";
+import { npSum } from "./numpy-sum";
 
 /** Anything with rows: a Matrix, a Frame, an Arrow table, an array, a typed array, or a row count. */
 export type SplitInput = Matrix | SparseMatrix | Frame | Table | readonly unknown[] | ArrayLike<unknown> | number;
@@ -350,26 +351,6 @@ export class GroupKFold implements Splitter {
   getNSplits(): number {
     return this.nSplits;
   }
-}
-
-/** numpy's pairwise summation of a contiguous run (the order numpy adds in for reductions). */
-function npSum(a: ArrayLike<number>, start = 0, n = a.length): number {
-  if (n < 8) {
-    let s = -0;
-    for (let i = 0; i < n; i++) s += a[start + i];
-    return s;
-  }
-  if (n <= 128) {
-    const r = [a[start], a[start + 1], a[start + 2], a[start + 3], a[start + 4], a[start + 5], a[start + 6], a[start + 7]];
-    let i = 8;
-    for (; i < n - (n % 8); i += 8) for (let j = 0; j < 8; j++) r[j] += a[start + i + j];
-    let s = r[0] + r[1] + (r[2] + r[3]) + (r[4] + r[5] + (r[6] + r[7]));
-    for (; i < n; i++) s += a[start + i];
-    return s;
-  }
-  let n2 = Math.floor(n / 2);
-  n2 -= n2 % 8;
-  return npSum(a, start, n2) + npSum(a, start + n2, n - n2);
 }
 
 function npStd(a: ArrayLike<number>): number {
