@@ -26,3 +26,30 @@ export function expectPermutation(actual: Int32Array, expected: PermSummary): vo
   for (let i = 0; i < actual.length; i++) sum += actual[i] * (i + 1);
   expect(sum).toBe(expected.weighted_sum);
 }
+
+/** The expectations written by dev-lib/test/fixtures/make_search.py (scikit-learn's search results). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const searchFixtures: any = JSON.parse(readFileSync(new URL("../fixtures/search.json", import.meta.url), "utf8"));
+
+/** Reads a reference CSV (test/fixtures/reference/sklearn) into row objects: numbers where every cell is numeric, empty cells as null. */
+export function readReferenceCsv(file: string): Record<string, number | string | null>[] {
+  const text = readFileSync(new URL(`../../../test/fixtures/reference/sklearn/${file}`, import.meta.url), "utf8").trim();
+  const [head, ...lines] = text.split(/\r?\n/);
+  const names = head.split(",");
+  const cells = lines.map((l) => l.split(","));
+  const numeric = names.map((_, j) => cells.every((r) => r[j] === "" || !Number.isNaN(Number(r[j]))));
+  return cells.map((r) => {
+    const row: Record<string, number | string | null> = {};
+    names.forEach((n, j) => (row[n] = r[j] === "" ? null : numeric[j] ? Number(r[j]) : r[j]));
+    return row;
+  });
+}
+
+/** Asserts |a - b| <= atol elementwise. */
+export function expectAllClose(actual: ArrayLike<number>, expected: ArrayLike<number>, atol: number, what = "value"): void {
+  expect(actual.length, `${what}: length`).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const d = Math.abs(actual[i] - expected[i]);
+    if (!(d <= atol)) throw new Error(`${what}[${i}]: got ${actual[i]}, expected ${expected[i]} (difference ${d} > ${atol})`);
+  }
+}
