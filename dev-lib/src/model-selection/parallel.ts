@@ -9,6 +9,7 @@ import { BaseEstimator, clone, type EstimatorJSON } from "@trellis/prod";
 import type { SplitIndices } from "./splitters";
 import { runFold, type FoldOutcome, type PreparedX, type PreparedY } from "./cv-core";
 import type { ResolvedScoring } from "./scoring";
+import { runInWorkers } from "./worker-pool";
 
 /** One unit of work: the estimator with `params` set, fitted on split `split`. */
 export interface FoldTask {
@@ -68,7 +69,6 @@ export async function runTasks(
 ): Promise<FoldOutcome[]> {
   const jobs = checkNJobs(nJobs);
   if (jobs !== 1 && tasks.length > 1) {
-    const { runInWorkers } = await import("./worker-pool");
     return runInWorkers(ctx, tasks, jobs, onResult);
   }
   const out: FoldOutcome[] = new Array(tasks.length);
