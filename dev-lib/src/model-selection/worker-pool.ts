@@ -66,6 +66,8 @@ export async function runInWorkers(
   }
   const size = Math.max(1, Math.min(nJobs === 0 ? availableParallelism() : nJobs, tasks.length));
   const entry = workerEntry();
+  // Workers inherit the process's Node options; --input-type (a script piped to node) is refused in workers.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type"));
   const init: InitMessage = {
     type: "init",
     estimator: (ctx.estimator as unknown as { toJSON(): EstimatorJSON }).toJSON(),
@@ -96,7 +98,7 @@ export async function runInWorkers(
         w.postMessage(encoded[next++]);
       };
       for (let i = 0; i < size; i++) {
-        const w = new Worker(entry.script, { eval: entry.eval });
+        const w = new Worker(entry.script, { eval: entry.eval, execArgv });
         workers.push(w);
         w.on("error", fail);
         w.on("exit", (code) => {
