@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loguniform, parameterGrid, parameterSampler, randint, uniform, type ParamDistributions } from "../../src/model-selection/param-grid";
+import { loguniform, parameterGrid, parameterSampler, randint, uniform, type Distribution, type ParamDistributions } from "../../src/model-selection/param-grid";
 import { RandomState } from "../../src/random/mt19937";
 import { splitFixtures as fx } from "../helpers/fixtures";
 
@@ -11,7 +11,10 @@ const specs: Record<string, (seed: number) => ParamDistributions> = {
   lists: () => ({ a: [1, 2, 3, 4], b: ["x", "y", "z"], c: [0.1, 0.2, 0.3, 0.4, 0.5] }),
   big_lists: () => ({ a: Array.from({ length: 40 }, (_, i) => i), b: Array.from({ length: 30 }, (_, i) => i) }),
   mixed: () => ({ C: loguniform(1e-3, 1e2), alpha: uniform(0.5, 2.0), k: randint(3, 17), kind: ["p", "q", "r"] }),
-  two_dicts: () => [{ a: [1, 2], u: uniform(0, 1) }, { b: randint(0, 5) }],
+  two_dicts: () => {
+    const list: Record<string, readonly unknown[] | Distribution>[] = [{ a: [1, 2], u: uniform(0, 1) }, { b: randint(0, 5) }];
+    return list;
+  },
 };
 
 describe("parameterGrid", () => {
