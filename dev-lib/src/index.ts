@@ -13,6 +13,7 @@ export {
   StratifiedGroupKFold,
   TimeSeriesSplit,
   ShuffleSplit,
+  StratifiedShuffleSplit,
   numSamples,
   shuffleSplitSizes,
 } from "./model-selection/splitters";

@@ -624,3 +624,98 @@ export class ShuffleSplit implements Splitter {
     return this.nSplits;
   }
 }
+
+/** scikit-learn's `_approximate_mode`: per-class draws near the hypergeometric mode, ties broken by the generator. */
+function approximateMode(counts: Int32Array, nDraws: number, rng: RandomState): Int32Array {
+  let total = 0;
+  for (const c of counts) total += c;
+  const continuous = Float64Array.from(counts, (c) => (c / total) * nDraws);
+  const floored = Float64Array.from(continuous, Math.floor);
+  let sum = 0;
+  for (const f of floored) sum += f;
+  let need = Math.trunc(nDraws - sum);
+  if (need > 0) {
+    const remainder = Float64Array.from(continuous, (c, i) => c - floored[i]);
+    const values = [...new Set(remainder)].sort((a, b) => b - a);
+    for (const value of values) {
+      const inds: number[] = [];
+      remainder.forEach((r, i) => r === value && inds.push(i));
+      const addNow = Math.min(inds.length, need);
+      // RandomState.choice(inds, addNow, replace=False): the first addNow of a permutation.
+      const perm = rng.permutation(inds.length);
+      for (let k = 0; k < addNow; k++) floored[inds[perm[k]]] += 1;
+      need -= addNow;
+      if (need === 0) break;
+    }
+  }
+  return Int32Array.from(floored);
+}
+
+/**
+ * Random splits that keep each class's share in train and test (scikit-learn's
+ * `StratifiedShuffleSplit`), the same indices as scikit-learn for the same `randomState`.
+ * @example
+ * for (const [train, test] of new StratifiedShuffleSplit({ nSplits: 5, testSize: 0.2, randomState: 0 }).split(X, y)) { ... }
+ */
+export class StratifiedShuffleSplit implements Splitter {
+  readonly nSplits: number;
+  readonly testSize: number | undefined;
+  readonly trainSize: number | undefined;
+  readonly randomState: number;
+
+  constructor(options: ShuffleSplitOptions = {}) {
+    this.nSplits = checkNSplits("StratifiedShuffleSplit", options.nSplits ?? 10, 1);
+    this.testSize = options.testSize;
+    this.trainSize = options.trainSize;
+    this.randomState = options.randomState ?? 0;
+    new RandomState(this.randomState);
+  }
+
+  /**
+   * Yields `[train, test]` for each split (in scikit-learn's shuffled order); `y` is required.
+   * @example [...new StratifiedShuffleSplit({ nSplits: 1, testSize: 2 }).split(4, [0, 0, 1, 1])][0][1].length // 2
+   */
+  *split(X: SplitInput, y?: LabelInput): Generator<SplitIndices> {
+    const owner = "StratifiedShuffleSplit";
+    const n = numSamples(X, owner);
+    const labels = readLabels(y, "y", n, owner);
+    const { nTrain, nTest } = shuffleSplitSizes(n, this.testSize, this.trainSize, 0.1, owner);
+    const { uniques, inverse, counts } = uniqueInverse(labels, owner, "labels");
+    const nClasses = uniques.length;
+    const single = uniques.filter((_, k) => counts[k] < 2);
+    if (single.length) {
+      throw new InvalidArgumentError(`${owner}: classes ${JSON.stringify(single)} have only 1 member; every class needs at least 2.`);
+    }
+    if (nTrain < nClasses) throw new InvalidArgumentError(`${owner}: trainSize = ${nTrain} rows should be at least the number of classes = ${nClasses}.`);
+    if (nTest < nClasses) throw new InvalidArgumentError(`${owner}: testSize = ${nTest} rows should be at least the number of classes = ${nClasses}.`);
+    const rowsOf: number[][] = Array.from({ length: nClasses }, () => []);
+    for (let i = 0; i < n; i++) rowsOf[inverse[i]].push(i);
+    const rng = new RandomState(this.randomState);
+    for (let s = 0; s < this.nSplits; s++) {
+      const nI = approximateMode(counts, nTrain, rng);
+      const remaining = Int32Array.from(counts, (c, k) => c - nI[k]);
+      const tI = approximateMode(remaining, nTest, rng);
+      const train: number[] = [];
+      const test: number[] = [];
+      for (let k = 0; k < nClasses; k++) {
+        const perm = rng.permutation(counts[k]);
+        const rows = rowsOf[k];
+        for (let j = 0; j < nI[k]; j++) train.push(rows[perm[j]]);
+        for (let j = nI[k]; j < nI[k] + tI[k]; j++) test.push(rows[perm[j]]);
+      }
+      const tr = Int32Array.from(train);
+      const te = Int32Array.from(test);
+      rng.shuffle(tr);
+      rng.shuffle(te);
+      yield [tr, te];
+    }
+  }
+
+  /**
+   * The number of splits.
+   * @example new StratifiedShuffleSplit({ nSplits: 3 }).getNSplits() // 3
+   */
+  getNSplits(): number {
+    return this.nSplits;
+  }
+}

@@ -8,6 +8,7 @@ import {
   ShuffleSplit,
   StratifiedGroupKFold,
   StratifiedKFold,
+  StratifiedShuffleSplit,
   TimeSeriesSplit,
   type SplitIndices,
 } from "../../src/model-selection/splitters";
@@ -152,6 +153,26 @@ describe("ShuffleSplit", () => {
     );
     expect(() => [...new ShuffleSplit({ testSize: 10 }).split(10)]).toThrow(
       "ShuffleSplit: testSize=10 should be a positive row count smaller than the number of samples 10 or a fraction in (0, 1).",
+    );
+  });
+});
+
+describe("StratifiedShuffleSplit", () => {
+  it("equals scikit-learn's splits for every seed and size option (ties between classes broken by the generator)", () => {
+    expect(fx.stratified_shuffle_split.length).toBe(44);
+    for (const c of fx.stratified_shuffle_split) {
+      const y = fx.y_cases[c.y];
+      const cv = new StratifiedShuffleSplit({ nSplits: 3, testSize: c.test_size ?? undefined, trainSize: c.train_size ?? undefined, randomState: c.seed });
+      expect(asArrays(cv.split(y.length, y)), JSON.stringify([c.y, c.test_size, c.train_size, c.seed])).toEqual(c.folds);
+    }
+  });
+
+  it("explains classes too small to split", () => {
+    expect(() => [...new StratifiedShuffleSplit({ testSize: 2 }).split(5, [0, 0, 1, 1, 2])]).toThrow(
+      "StratifiedShuffleSplit: classes [2] have only 1 member; every class needs at least 2.",
+    );
+    expect(() => [...new StratifiedShuffleSplit({ testSize: 2 }).split(6, [0, 0, 1, 1, 2, 2])]).toThrow(
+      "StratifiedShuffleSplit: testSize = 2 rows should be at least the number of classes = 3.",
     );
   });
 });
