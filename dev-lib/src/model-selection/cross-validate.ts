@@ -76,7 +76,7 @@ export async function crossValidate(estimator: BaseEstimator, X: XInput, y?: YIn
   const yy = prepareY(y, data.rows, "crossValidate");
   const scoring = resolveScoring(options.scoring);
   const cv = checkCv(options.cv, estimator, yy);
-  const splits = materializeSplits(cv, data, yy, options.groups);
+  const splits = materializeSplits(cv, X, data.rows, yy, options.groups);
   const returnTrain = options.returnTrainScore ?? false;
   const tasks: FoldTask[] = splits.map((_, k) => ({ index: k, params: null, split: k }));
   const bar = progress(options.onProgress, { total: tasks.length, unit: "fits", label: "crossValidate" });

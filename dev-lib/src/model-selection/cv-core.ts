@@ -4,7 +4,7 @@
  * and numpy-ordered means for the summaries.
  */
 import { InvalidArgumentError } from "@trellis/shared";
-import { Frame, Matrix, SparseMatrix, toFrame, toLabels, type BaseEstimator, type FrameColumn, type Label, type XInput, type YInput } from "@trellis/prod";
+import { Frame, Matrix, SparseMatrix, isArrowTable, toFrame, toLabels, type BaseEstimator, type FrameColumn, type Label, type XInput, type YInput } from "@trellis/prod";
 import { KFold, StratifiedKFold, type LabelInput, type SplitIndices, type Splitter } from "./splitters";
 import type { ScorerFn } from "./scoring";
 import { isClassifierLike } from "./scoring";
@@ -18,9 +18,30 @@ export type PreparedY = Float64Array | Label[];
 /**
  * Converts features once for repeated row subsets: Matrices and Frames stay as they are, Arrow
  * tables and row objects become a Frame (numbers as Float64Array, strings dictionary coded).
+ * Columns estimators cannot take (timestamps, dates, nested values) are left out of the
+ * features; splitters still see them in X as given (a time column for `GroupTimeSplit`).
  */
 export function prepareX(X: XInput, owner: string): PreparedX {
   if (X instanceof Matrix || X instanceof SparseMatrix || X instanceof Frame) return X;
+  if (isArrowTable(X)) {
+    const names = X.schema.fields
+      .filter((f) => {
+        const id = f.type.typeId;
+        if (id === 5 || id === 20 || id === 2 || id === 3 || id === 6) return true;
+        const dict = (f.type as unknown as { dictionary?: { typeId: number } }).dictionary;
+        return id === -1 && dict !== undefined && (dict.typeId === 5 || dict.typeId === 20);
+      })
+      .map((f) => f.name);
+    return toFrame(X, owner, { names });
+  }
+  if (Array.isArray(X) && X.length > 0 && typeof X[0] === "object" && X[0] !== null) {
+    const first = X[0] as Record<string, unknown>;
+    const names = Object.keys(first).filter((k) => {
+      const v = first[k];
+      return v === null || v === undefined || typeof v === "number" || typeof v === "string" || typeof v === "boolean";
+    });
+    return toFrame(X, owner, { names });
+  }
   return toFrame(X, owner);
 }
 
@@ -155,9 +176,11 @@ export function checkCv(cv: CvOption | undefined, estimator: BaseEstimator, y: P
   return c;
 }
 
-/** Runs a splitter over prepared inputs and checks every split. */
-export function materializeSplits(cv: Splitter, X: PreparedX, y: PreparedY | undefined, groups: LabelInput | undefined): SplitIndices[] {
-  const n = X.rows;
+/**
+ * Runs a splitter and checks every split. The splitter sees X as the caller gave it (so a
+ * `GroupTimeSplit` reads its time column from the original table or rows).
+ */
+export function materializeSplits(cv: Splitter, X: XInput, n: number, y: PreparedY | undefined, groups: LabelInput | undefined): SplitIndices[] {
   const splits = [...cv.split(X as never, y as LabelInput | undefined, groups)];
   if (splits.length === 0) throw new InvalidArgumentError("cv produced no splits.");
   for (const [k, [tr, te]] of splits.entries()) {

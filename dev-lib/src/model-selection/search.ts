@@ -103,7 +103,12 @@ function showValue(v: unknown): string {
   }
 }
 
-/** A search's results as a report: an Arrow table, aligned text and HTML. */
+/**
+ * A search's results as a report: an Arrow table, aligned text and HTML.
+ * @example
+ * const report = search.report();
+ * console.log(report.toString()); // candidates ranked best first
+ */
 export class SearchReport implements Report {
   readonly table: Table;
   private readonly title: string;
@@ -190,7 +195,7 @@ abstract class BaseSearchCV {
     const scoring = resolveScoring(o.scoring);
     const refitName = this.refitMetric(scoring);
     const cv = checkCv(o.cv, o.estimator, yy);
-    const splits = materializeSplits(cv, data, yy, fitOptions.groups);
+    const splits = materializeSplits(cv, X, data.rows, yy, fitOptions.groups);
     const nSplits = splits.length;
     const returnTrain = o.returnTrainScore ?? false;
     const tasks: FoldTask[] = [];

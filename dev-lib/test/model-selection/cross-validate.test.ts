@@ -4,6 +4,8 @@ import { LinearRegression, LogisticRegression, Matrix, Pipeline, Ridge, Standard
 import { crossValidate, crossValScore, type SplitReport } from "../../src/model-selection/cross-validate";
 import { getScorer, scorerNames } from "../../src/model-selection/scoring";
 import { GroupKFold, KFold } from "../../src/model-selection/splitters";
+import { GroupTimeSplit } from "../../src/model-selection/group-time-split";
+import { ColumnTransformer } from "@trellis/prod";
 import { expectAllClose, readReferenceCsv, searchFixtures as fx } from "../helpers/fixtures";
 
 // scikit-learn 1.9.1's cross_validate / cross_val_score from dev-lib/test/fixtures/make_search.py,
@@ -54,6 +56,24 @@ describe("crossValidate", () => {
     const groups = bc.y.map((_, i) => i % 7);
     const r = await crossValidate(scaledLogreg(), bc.X, bc.y, { cv: new GroupKFold({ nSplits: 7 }), groups, scoring: "accuracy" });
     expect(r.test_score.length).toBe(7);
+  });
+
+  it("lets GroupTimeSplit read its time column from the rows as given (Dates), while the model uses other columns", async () => {
+    const rows = bc.rows.map((r, i) => ({ ...r, day: new Date(Date.UTC(2024, 0, 1 + Math.floor(i / 20))), customer: `c${i % 40}` }));
+    const model = new Pipeline({
+      steps: [
+        ["prep", new ColumnTransformer({ transformers: [["scale", new StandardScaler(), bc.names.slice(0, 10)]] })],
+        ["clf", new LogisticRegression()],
+      ],
+    });
+    const cv = new GroupTimeSplit({ timeColumn: "day", nSplits: 3, testSize: 4, gap: 1, testEntityFraction: 0.25, randomState: 1 });
+    const seen: [number[], number[]][] = [...cv.split(rows, undefined, rows.map((r) => r.customer))].map(([tr, te]) => [Array.from(tr), Array.from(te)]);
+    const r = await crossValidate(model, rows, bc.y, { cv, groups: rows.map((r) => r.customer), scoring: "accuracy", returnEstimator: true });
+    expect(r.test_score.length).toBe(3);
+    expect(r.test_score.every((v) => v > 0.8)).toBe(true);
+    // The same windows as the splitter gives directly: the last training day is a day before the gap.
+    expect(seen[0][1].length).toBeGreaterThan(0);
+    expect(Math.max(...seen[0][0].map((i) => rows[i].day.getTime()))).toBeLessThan(Math.min(...seen[0][1].map((i) => rows[i].day.getTime())) - 86_400_000);
   });
 
   it("accepts a scorer function", async () => {

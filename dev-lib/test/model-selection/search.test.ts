@@ -122,7 +122,9 @@ describe("GridSearchCV", () => {
 
   it("reports each candidate once, in order, through onCandidate", async () => {
     const seen: CandidateReport[] = [];
+    const ticks: number[] = [];
     const search = new GridSearchCV({
+      onProgress: (e) => void ticks.push(e.done),
       estimator: scaledLogreg(),
       paramGrid: { clf__C: [0.1, 1] },
       scoring: { acc: "accuracy" },
@@ -132,6 +134,7 @@ describe("GridSearchCV", () => {
     });
     await search.fit(bc.X, bc.y);
     expect(seen.map((c) => c.index)).toEqual([0, 1]);
+    expect(ticks).toEqual([1, 2, 3, 4, 5, 6]);
     expect(seen[1].params).toEqual({ clf__C: 1 });
     expect(seen[1].testScores.acc).toEqual(Array.from([0, 1, 2], (k) => search.cvResults_[`split${k}_test_acc`][1]));
     expect(seen[1].meanTestScore.acc).toBe(search.cvResults_.mean_test_acc[1]);
