@@ -93,6 +93,14 @@ export class RandomState {
   }
 
   /**
+   * The same as {@link RandomState.randomSample} (numpy's `RandomState.rand()` for one value).
+   * @example new RandomState(0).rand(); // 0.5488135039273248
+   */
+  rand(): number {
+    return this.randomSample();
+  }
+
+  /**
    * A uniform integer in [0, max] by masked rejection (numpy's `random_interval`); draws nothing
    * when max is 0.
    * @example new RandomState(0).interval(9); // an integer from 0 to 9

@@ -37,7 +37,8 @@ describe("RandomState", () => {
     });
   }
 
-  it("draws uniform(low, high) as low + (high - low) * random_sample", () => {
+  it("draws rand() as random_sample and uniform(low, high) as low + (high - low) * random_sample", () => {
+    expect(new RandomState(0).rand()).toBe(0.5488135039273248);
     expect(new RandomState(0).uniform(2, 4)).toBe(3.0976270078546495);
   });
 
