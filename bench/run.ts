@@ -12,7 +12,8 @@
  * The machine is shared and noisy: compare figures of one run, and read medians. The "peers" group
  * (`bench/peers.py`: scikit-learn's pipeline and pandas' merge_asof on the same data) gives the
  * reference figures of the same run; it is skipped with a message where Python or those packages
- * are missing.
+ * are missing. The "search" group times GridSearchCV (8 candidates × 5 folds, 200k rows, nJobs 2)
+ * beside scikit-learn's GridSearchCV(n_jobs=2) on the same rows in the same run (bench/search_peer.py).
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -20,7 +21,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BenchResult } from "./util";
 
-const GROUPS = ["lake", "warehouse", "feature-store", "pipeline", "linear-model", "monitor", "peers"] as const;
+const GROUPS = ["lake", "warehouse", "feature-store", "pipeline", "linear-model", "monitor", "search", "peers"] as const;
 type Group = (typeof GROUPS)[number];
 
 const pgUrl = process.env.TRELLIS_BENCH_PG_URL || process.env.TRELLIS_TEST_PG_URL || undefined;
@@ -59,6 +60,11 @@ async function runGroup(group: Group): Promise<BenchResult[]> {
     case "monitor": {
       const { benchMonitor } = await import("./monitor");
       return benchMonitor(3);
+    }
+    case "search": {
+      const { benchSearch } = await import("./search");
+      // One run each: a search is 41 fits of 160k–200k rows on each side, minutes on a shared machine.
+      return benchSearch({ runs: 1 });
     }
     case "peers":
       return runPeers();

@@ -4,7 +4,7 @@
 import { type Table, vectorFromArray, Table as ArrowTable, type Vector } from "apache-arrow";
 import { InvalidArgumentError } from "@trellis/shared";
 import { Matrix } from "@trellis/prod";
-import { permutation } from "../random/seeded";
+import { RandomState } from "../random/mt19937";
 
 type TypedArray =
   | Float64Array
@@ -26,7 +26,10 @@ export interface TrainTestSplitOptions {
   testSize?: number;
   /** A fraction in (0, 1) or a row count; default: every row not in the test set. */
   trainSize?: number;
-  /** Seed of the shuffle; the same seed gives the same split on every machine. Default 0. */
+  /**
+   * Seed of the shuffle (default 0); the same seed gives the same split on every machine and, without
+   * `stratify`, the same rows as scikit-learn's `train_test_split(..., random_state=seed)`.
+   */
   randomState?: number;
   /** Shuffle before splitting (default true); without it the last rows are the test set. */
   shuffle?: boolean;
@@ -87,7 +90,7 @@ export function trainTestIndices(n: number, options: TrainTestSplitOptions = {})
     const idx = Int32Array.from({ length: n }, (_, i) => i);
     return { train: idx.slice(0, nTrain), test: idx.slice(n - nTest) };
   }
-  const perm = permutation(n, randomState);
+  const perm = new RandomState(randomState).permutation(n);
   if (!stratify) return { train: perm.slice(nTest, nTest + nTrain), test: perm.slice(0, nTest) };
 
   const labels = Array.from(stratify as Iterable<unknown>);

@@ -2,8 +2,19 @@ import { tableFromArrays } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { Matrix } from "@trellis/prod";
 import { trainTestIndices, trainTestSplit } from "../../src/model-selection/train-test-split";
+import { expectPermutation, splitFixtures } from "../helpers/fixtures";
 
 describe("trainTestSplit", () => {
+  it("gives scikit-learn's train_test_split rows for the same seed (sizes up to 70,000 rows)", () => {
+    // dev-lib/test/fixtures/make_splits.py: train_test_split(np.arange(n), random_state=seed, ...), exact.
+    expect(splitFixtures.train_test_split.length).toBe(64);
+    for (const c of splitFixtures.train_test_split) {
+      const { train, test } = trainTestIndices(c.n, { testSize: c.test_size ?? undefined, trainSize: c.train_size ?? undefined, randomState: c.seed });
+      expectPermutation(test, c.test);
+      expectPermutation(train, c.train);
+    }
+  });
+
   it("splits 25% into the test set by default, with disjoint rows covering the input", () => {
     const { train, test } = trainTestIndices(10);
     expect(test.length).toBe(3); // ceil(0.25 * 10), as scikit-learn
