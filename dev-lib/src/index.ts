@@ -5,3 +5,34 @@
 export { seededRandom, permutation } from "./random/seeded";
 export { trainTestSplit, trainTestIndices } from "./model-selection/train-test-split";
 export type { Splittable, SplitResult, TrainTestSplitOptions } from "./model-selection/train-test-split";
+
+// --- experiment tracking ---
+export { Tracker, ActiveRun } from "./tracking/tracker";
+export type {
+  RunStatus,
+  ParamValue,
+  TrackerOpenOptions,
+  StartRunOptions,
+  RunInfo,
+  MetricPoint,
+  ArtifactInfo,
+  DatasetFeatures,
+  DatasetInfo,
+  RunSummary,
+  RunRecord,
+  ExperimentInfo,
+  SearchRunsOptions,
+  FeatureRequestSource,
+  DatasetSource,
+  LogDatasetOptions,
+  LoggedDataset,
+  LogMetricOptions,
+} from "./tracking/tracker";
+export { TrackingError, FilterSyntaxError } from "./tracking/errors";
+export { parseSearchFilter, parseSearchOrder } from "./tracking/filter";
+export type { SearchComparison, SearchEntity, SearchOperator, SearchOrder } from "./tracking/filter";
+export { tableDigest, schemaInfo } from "./tracking/digest";
+export type { SchemaFieldInfo } from "./tracking/digest";
+export { gitState, trellisVersions, captureEnvironment } from "./tracking/environment";
+export type { RunEnvironment } from "./tracking/environment";
+export { TRACKING_SCHEMA_VERSION, DEFAULT_TRACKING_SCHEMA } from "./tracking/schema";

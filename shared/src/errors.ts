@@ -14,7 +14,8 @@ export type TrellisErrorCode =
   | "ARTIFACT_INTEGRITY"
   | "INVALID_ARGUMENT"
   | "LOCKED"
-  | "FEATURE_STORE";
+  | "FEATURE_STORE"
+  | "TRACKING";
 
 /**
  * Base class of every error Trellis throws on purpose.
