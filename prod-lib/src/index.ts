@@ -92,3 +92,22 @@ export { ColumnTransformer, makeColumnTransformer, hstackDense, hstackSparse } f
 export type { ColumnTransformerOptions, ColumnTransformerEntry } from "./compose/column-transformer";
 export { Pipeline, makePipeline } from "./pipeline";
 export type { PipelineOptions, PipelineStep, PredictOneResult } from "./pipeline";
+
+// --- monitoring: reference profiles (what drift reports compare against) ---
+export {
+  buildReferenceProfile,
+  quantileSorted,
+  binIndex,
+  profileKind,
+  REFERENCE_FORMAT,
+  DECILES,
+  MAX_CATEGORIES,
+} from "./monitor/profile";
+export type {
+  ReferenceProfile,
+  ReferenceProfileOptions,
+  ColumnProfile,
+  NumericColumnProfile,
+  CategoricalColumnProfile,
+  CategoryFrequency,
+} from "./monitor/profile";

@@ -26,6 +26,8 @@ export { tableFromRows, rowsOf, columnNames, concatBatches } from "./frame/table
 export type { RowsOfOptions, ArrowTypeOf, RowTypeMap } from "./frame/table";
 export { zodToArrowSchema, zodFieldToArrow, arrowSchemaToZod, zodToPgColumns } from "./frame/schema";
 export type { ZodShapeInput, ArrowSchemaToZodOptions, PgColumn } from "./frame/schema";
+export { formatTable, tableToHtml, formatValue, escapeHtml } from "./frame/report";
+export type { Report, ReportTableOptions } from "./frame/report";
 
 // --- io: CSV, JSON, Arrow IPC, move ---
 export { readCsv, parseCsv, readCsvBatches, inferCsvSchema, writeCsv } from "./io/csv";
