@@ -28,6 +28,8 @@ export type {
   LoggedDataset,
   LogMetricOptions,
 } from "./tracking/tracker";
+export { RunComparison, metricChartSvg, niceTicks } from "./tracking/compare";
+export type { MetricChartOptions, MetricSeries } from "./tracking/compare";
 export { TrackingError, FilterSyntaxError } from "./tracking/errors";
 export { parseSearchFilter, parseSearchOrder } from "./tracking/filter";
 export type { SearchComparison, SearchEntity, SearchOperator, SearchOrder } from "./tracking/filter";

@@ -19,6 +19,7 @@ import {
   isFeatureRef,
   rowsOf,
 } from "@trellis/shared";
+import { RunComparison } from "./compare";
 import { captureEnvironment } from "./environment";
 import { TrackingError } from "./errors";
 import { type SchemaFieldInfo, schemaInfo, tableDigest } from "./digest";
@@ -905,6 +906,45 @@ export class Tracker {
     const ids = rowsOf<{ id: string }>(await this.warehouse.query(sql, p.values)).map((r) => r.id);
     const summaries = await this.summaries(ids);
     return ids.map((id) => summaries.get(id)).filter((s): s is RunSummary => s !== undefined);
+  }
+
+  /**
+   * Compares runs side by side: a report with an Arrow table (attributes, params and latest metrics
+   * as rows, one column per run), `toString()`, `toHTML()` and an SVG chart of a metric by step
+   * (`metric`, default: the first metric logged at more than one step).
+   * @example
+   * const cmp = await tracker.compareRuns([runA, runB], { metric: "loss" });
+   * console.log(cmp.toString());
+   */
+  async compareRuns(runIds: readonly string[], opts: { metric?: string } = {}): Promise<RunComparison> {
+    if (!Array.isArray(runIds) || runIds.length === 0) throw new InvalidArgumentError("compareRuns: expected a non-empty array of run ids.");
+    const ids = runIds.map((id) => checkRunId(id, "compareRuns"));
+    const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (dup !== undefined) throw new InvalidArgumentError(`compareRuns: run ${JSON.stringify(dup)} is listed twice.`);
+    const runs: RunRecord[] = [];
+    for (const id of ids) runs.push(await this.getRun(id));
+    const p = new SqlParams();
+    const rows = rowsOf<{ run_id: string; key: string; value: number; step: number; ts: Date }>(
+      await this.warehouse.query(
+        `SELECT run_id, key, value, step, ts FROM ${this.tables.metrics} WHERE run_id IN (${placeholders(ids, p, "text")}) ORDER BY key, run_id, step, ts, id`,
+        p.values,
+      ),
+    );
+    const all = new Map<string, Map<string, MetricPoint[]>>();
+    for (const r of rows) {
+      let byRun = all.get(r.key);
+      if (!byRun) all.set(r.key, (byRun = new Map()));
+      let points = byRun.get(r.run_id);
+      if (!points) byRun.set(r.run_id, (points = []));
+      points.push({ key: r.key, value: r.value, step: r.step, timestamp: r.ts });
+    }
+    if (opts.metric !== undefined && !all.has(opts.metric)) {
+      throw new TrackingError(`compareRuns: none of the runs logged metric ${JSON.stringify(opts.metric)}; they logged ${[...all.keys()].map((k) => JSON.stringify(k)).join(", ") || "no metrics"}.`);
+    }
+    const stepped = [...all.entries()].filter(([, byRun]) => [...byRun.values()].some((pts) => pts.length > 1)).map(([k]) => k);
+    const chartMetric = opts.metric ?? stepped[0] ?? [...all.keys()][0] ?? null;
+    const histories = new Map([...all.entries()].filter(([k]) => stepped.includes(k) || k === chartMetric));
+    return new RunComparison(runs, histories, chartMetric);
   }
 
   /**
