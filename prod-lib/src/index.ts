@@ -1,7 +1,21 @@
 /**
  * @trellis/prod — fixed, validated pipelines on scikit-learn's conventions, for production services.
  */
-export const PROD_VERSION = "0.1.0";
+export { PROD_VERSION, libraryVersions } from "./version";
+
+// --- errors: the deployment layer's, and the shared ones estimators and deployed models throw ---
+export { IntegrityError, IncompatibleArtifactError, RegistryError } from "./errors";
+export {
+  TrellisError,
+  NotFittedError,
+  ValidationError,
+  SchemaMismatchError,
+  InvalidArgumentError,
+  ArtifactIntegrityError,
+  DataIoError,
+  WarehouseError,
+} from "@trellis/shared";
+export type { TrellisErrorCode, ValidationIssue, MistypedColumn } from "@trellis/shared";
 
 // --- base (estimator contract, Matrix, input checking, JSON registry) ---
 export { Matrix, SparseMatrix, defaultColumnNames, isArrowTable, isArrowVector } from "./base/matrix";
@@ -111,3 +125,56 @@ export type {
   CategoricalColumnProfile,
   CategoryFrequency,
 } from "./monitor/profile";
+
+// --- artifacts: saveModel / loadModel (see ARCHITECTURE.md, "Model artifacts") ---
+export {
+  saveModel,
+  packModel,
+  writeArtifactFiles,
+  loadModel,
+  loadModelFromFiles,
+  readArtifactFiles,
+  verifyArtifact,
+  manifestDigest,
+  isCompatibleVersion,
+  checkCompatibility,
+  ARTIFACT_FORMAT,
+  ARTIFACT_FORMAT_VERSION,
+  MANIFEST_FILE,
+  DIGEST_FILE,
+  MODEL_FILE,
+  REFERENCE_FILE,
+  INCOMPATIBLE_WARNING_CODE,
+  canonicalJson,
+  sha256Hex,
+  describeInputSchema,
+  inputSchemaFromDescriptor,
+  inputJsonSchema,
+  trainingDataDigest,
+  gitState,
+  TRAINING_DIGEST_METHOD,
+  outputColumnsOf,
+} from "./artifact";
+export type {
+  SaveModelOptions,
+  SavedModel,
+  PackedModel,
+  ArtifactFiles,
+  LoadModelOptions,
+  LoadedModel,
+  ArtifactVerification,
+  ArtifactProblem,
+  ModelManifest,
+  ArtifactFileEntry,
+  ModelLineage,
+  LineageFeatureView,
+  TrainingDataLineage,
+  VersionPolicy,
+  CompatibilityCheck,
+  InputField,
+  InputFieldType,
+  InputSchemaDescriptor,
+  NumberBound,
+  LineageInput,
+  TrainingRows,
+} from "./artifact";

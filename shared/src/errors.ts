@@ -12,6 +12,8 @@ export type TrellisErrorCode =
   | "DATA_IO"
   | "WAREHOUSE"
   | "ARTIFACT_INTEGRITY"
+  | "INCOMPATIBLE_ARTIFACT"
+  | "REGISTRY"
   | "INVALID_ARGUMENT"
   | "LOCKED"
   | "FEATURE_STORE"

@@ -16,6 +16,7 @@ export {
   redactUrl,
 } from "./errors";
 export type { TrellisErrorCode, MistypedColumn, ValidationIssue } from "./errors";
+export { SHARED_VERSION, SHARED_DEPENDENCIES } from "./version";
 
 // --- filters ---
 export { validateFilter, filterMask, filterTable, filterToSql, predicateMayMatch } from "./frame/filter";

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import * as arrow from "apache-arrow";
 import pg from "pg";
 import { InvalidArgumentError, SchemaMismatchError, WarehouseError, redactUrl } from "../errors";
@@ -725,6 +725,9 @@ const openFolders = new Map<string, OpenFolder>();
 
 async function createLite(dataDir: string | undefined, url: string): Promise<PGlite> {
   try {
+    // Loaded on first use: a process that never opens an embedded warehouse (a scoring service)
+    // never pays for PGlite's WASM module.
+    const { PGlite } = await import("@electric-sql/pglite");
     const db = await PGlite.create(dataDir === undefined ? {} : { dataDir });
     await db.exec("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET bytea_output = 'hex'; SET extra_float_digits = 3");
     return db;
