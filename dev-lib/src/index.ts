@@ -27,14 +27,16 @@ export type {
   LogDatasetOptions,
   LoggedDataset,
   LogMetricOptions,
+  LoggedModelInfo,
+  LogModelOptions,
 } from "./tracking/tracker";
 export { RunComparison, metricChartSvg, niceTicks } from "./tracking/compare";
 export type { MetricChartOptions, MetricSeries } from "./tracking/compare";
 export { TrackingError, FilterSyntaxError } from "./tracking/errors";
 export { parseSearchFilter, parseSearchOrder } from "./tracking/filter";
 export type { SearchComparison, SearchEntity, SearchOperator, SearchOrder } from "./tracking/filter";
-export { tableDigest, schemaInfo } from "./tracking/digest";
-export type { SchemaFieldInfo } from "./tracking/digest";
-export { gitState, trellisVersions, captureEnvironment } from "./tracking/environment";
+export { schemaInfo } from "./tracking/dataset";
+export type { SchemaFieldInfo } from "./tracking/dataset";
+export { DEV_VERSION, trellisVersions, captureEnvironment } from "./tracking/environment";
 export type { RunEnvironment } from "./tracking/environment";
 export { TRACKING_SCHEMA_VERSION, DEFAULT_TRACKING_SCHEMA } from "./tracking/schema";

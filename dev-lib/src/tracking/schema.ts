@@ -26,6 +26,7 @@ export interface TrackingTables {
   tags: string;
   artifacts: string;
   datasets: string;
+  models: string;
 }
 
 /** The tables of `schema`, validated and quoted. @internal */
@@ -43,6 +44,7 @@ export function trackingTables(schema: string): TrackingTables {
     tags: t("tags"),
     artifacts: t("artifacts"),
     datasets: t("datasets"),
+    models: t("models"),
   };
 }
 
@@ -112,9 +114,19 @@ function ddl(t: TrackingTables): string[] {
        rows bigint NOT NULL,
        schema jsonb NOT NULL,
        digest text NOT NULL,
+       digest_method text NOT NULL,
        features jsonb,
        created timestamptz NOT NULL DEFAULT now(),
        PRIMARY KEY (run_id, name))`,
+    `CREATE TABLE IF NOT EXISTS ${t.models} (
+       run_id text NOT NULL REFERENCES ${t.runs} (id) ON DELETE CASCADE,
+       path text NOT NULL,
+       digest text NOT NULL CHECK (digest ~ '^[0-9a-f]{64}$'),
+       name text,
+       estimator text NOT NULL,
+       created timestamptz NOT NULL DEFAULT now(),
+       PRIMARY KEY (run_id, path))`,
+    `CREATE INDEX IF NOT EXISTS models_digest ON ${t.models} (digest)`,
   ];
 }
 

@@ -22,7 +22,17 @@ import {
 import { RunComparison } from "./compare";
 import { captureEnvironment } from "./environment";
 import { TrackingError } from "./errors";
-import { type SchemaFieldInfo, schemaInfo, tableDigest } from "./digest";
+import {
+  type BaseEstimator,
+  type LoadModelOptions,
+  type LoadedModel,
+  type SaveModelOptions,
+  type TrainingRows,
+  loadModelFromFiles,
+  packModel,
+  trainingDataDigest,
+} from "@trellis/prod";
+import { type SchemaFieldInfo, schemaInfo } from "./dataset";
 import { SqlParams, parseSearchFilter, parseSearchOrder, renderFilterSql, renderOrderSql } from "./filter";
 import { DEFAULT_TRACKING_SCHEMA, type TrackingTables, ensureTrackingSchema } from "./schema";
 
@@ -103,10 +113,37 @@ export interface DatasetInfo {
   name: string;
   rows: number;
   schema: SchemaFieldInfo[];
-  /** The `trellis-dataset/1` content digest (see {@link tableDigest}). */
+  /**
+   * SHA-256 of the rows' values (`trainingDataDigest` of @trellis/prod, method `trellis-rows/1`): the
+   * digest a model artifact's lineage records for its training rows, so the two can be matched.
+   */
   digest: string;
+  /** The encoding hashed, `"trellis-rows/1"`. */
+  digestMethod: string;
   /** Feature-store provenance, or null for a plain table. */
   features: DatasetFeatures[] | null;
+}
+
+/** A model logged to a run with {@link ActiveRun.logModel}. */
+export interface LoggedModelInfo {
+  /** The artifact folder inside the run, e.g. `"model"` (files under `model/…`). */
+  path: string;
+  /** SHA-256 of the artifact's canonical manifest: its identity in the registry and in scoring output. */
+  digest: string;
+  name: string | null;
+  /** The estimator class, e.g. `"Pipeline"`. */
+  estimator: string;
+  created: Date;
+}
+
+/** Options of {@link ActiveRun.logModel}: those of `saveModel` (lineage filled in), and where to store it. */
+export interface LogModelOptions extends Omit<SaveModelOptions, "lineage" | "overwrite"> {
+  /** Artifact folder inside the run (default `"model"`). */
+  path?: string;
+  /** The training rows: their digest goes into the artifact's lineage. */
+  trainingRows?: TrainingRows;
+  /** Feature views the training data came from (recorded in the lineage). */
+  featureViews?: NonNullable<SaveModelOptions["lineage"]>["featureViews"];
 }
 
 /** A run as {@link Tracker.searchRuns} returns it: info, params, latest metrics and tags. */
@@ -124,6 +161,7 @@ export interface RunRecord extends RunSummary {
   latestMetrics: Record<string, MetricPoint>;
   artifacts: ArtifactInfo[];
   datasets: DatasetInfo[];
+  models: LoggedModelInfo[];
 }
 
 /** An experiment and its number of runs. */
@@ -500,10 +538,14 @@ export class ActiveRun {
     return this.storeArtifacts(files);
   }
 
-  /** Inserts artifacts in one transaction. @internal */
-  async storeArtifacts(files: readonly { name: string; bytes: Uint8Array }[]): Promise<ArtifactInfo[]> {
-    this.checkOpen("logArtifact");
-    return this.wh.transaction(async (tx) => {
+  /** Inserts artifacts in one transaction. */
+  private async storeArtifacts(files: readonly { name: string; bytes: Uint8Array }[]): Promise<ArtifactInfo[]> {
+    return this.wh.transaction((tx) => this.storeArtifactsIn(tx, files));
+  }
+
+  /** Inserts artifacts inside the caller's transaction (all or none with it). */
+  private async storeArtifactsIn(tx: Warehouse, files: readonly { name: string; bytes: Uint8Array }[]): Promise<ArtifactInfo[]> {
+    {
       const run = rowsOf<{ status: string }>(await tx.query(`SELECT status FROM ${this.t.runs} WHERE id = $1::text FOR SHARE`, [this.id]));
       if (run.length === 0 || run[0].status !== "RUNNING") await this.inactive("logArtifact", tx);
       const out: ArtifactInfo[] = [];
@@ -525,11 +567,12 @@ export class ActiveRun {
         out.push({ name: f.name, sha256: digest, size: Number(stored[0].size), created: stored[0].created });
       }
       return out;
-    });
+    }
   }
 
   /**
-   * Records a dataset: row count, Arrow schema and content digest (see {@link tableDigest}); for a
+   * Records a dataset: row count, Arrow schema and content digest (`trainingDataDigest` of
+   * @trellis/prod, the digest model lineage records); for a
    * feature-store request (`{ store, request }`, run here) or a FeatureFrame with its `features`,
    * also the feature views and versions it read. Returns the record and the table.
    * @example
@@ -554,14 +597,15 @@ export class ActiveRun {
     } else {
       throw new InvalidArgumentError("logDataset: expected an Arrow table, a FeatureFrame, or { store, request } (a historical feature request).");
     }
-    const info: DatasetInfo = { name, rows: table.numRows, schema: schemaInfo(table.schema), digest: tableDigest(table), features };
+    const digest = trainingDataDigest(table);
+    const info: DatasetInfo = { name, rows: table.numRows, schema: schemaInfo(table.schema), digest: digest.digest, digestMethod: digest.method, features };
     const res = await this.wh.query(
-      `INSERT INTO ${this.t.datasets} (run_id, name, rows, schema, digest, features)
-       SELECT $1::text, $2::text, $3::bigint, $4::text::jsonb, $5::text, $6::text::jsonb
+      `INSERT INTO ${this.t.datasets} (run_id, name, rows, schema, digest, digest_method, features)
+       SELECT $1::text, $2::text, $3::bigint, $4::text::jsonb, $5::text, $7::text, $6::text::jsonb
         WHERE EXISTS (SELECT 1 FROM ${this.t.runs} WHERE id = $1::text AND status = 'RUNNING')
        ON CONFLICT (run_id, name) DO NOTHING
        RETURNING 1 AS ok`,
-      [this.id, name, info.rows, JSON.stringify(info.schema), info.digest, features === null ? null : JSON.stringify(features)],
+      [this.id, name, info.rows, JSON.stringify(info.schema), info.digest, features === null ? null : JSON.stringify(features), info.digestMethod],
     );
     if (res.numRows === 0) {
       const stored = rowsOf<{ digest: string }>(await this.wh.query(`SELECT digest FROM ${this.t.datasets} WHERE run_id = $1::text AND name = $2::text`, [this.id, name]));
@@ -573,6 +617,40 @@ export class ActiveRun {
       }
     }
     return { ...info, table };
+  }
+
+  /**
+   * Logs a model as a @trellis/prod artifact: the files `saveModel` writes (`model.json`,
+   * `manifest.json`, `manifest.sha256`, `reference.json` when `reference` is given) are stored as
+   * artifacts under `path/…` (default `model/`), with this run's id, the training-rows digest, the
+   * feature views and the git commit in the manifest's lineage. The model's digest is recorded, so
+   * a registry version (which stores the run id) and this run point at each other.
+   * @example
+   * const { digest } = await run.logModel(pipe, { inputSchema: Row, name: "churn", reference: trainRows, trainingRows: trainRows });
+   * const again = await tracker.loadModel(run.id); // verified, same predictions
+   */
+  async logModel(model: BaseEstimator, opts: LogModelOptions): Promise<LoggedModelInfo & { artifacts: ArtifactInfo[] }> {
+    this.checkOpen("logModel");
+    if (!opts || typeof opts !== "object") throw new InvalidArgumentError("logModel: pass options with at least { inputSchema }.");
+    const { path: where = "model", trainingRows, featureViews, ...save } = opts;
+    const prefix = checkArtifactName(where);
+    const git = this.tracker.captureGit ? { cwd: this.tracker.cwd } : false;
+    const packed = await packModel(model, { ...save, lineage: { runId: this.id, trainingRows, featureViews, git } }, "logModel");
+    const files = [...packed.files.entries()].map(([name, bytes]) => ({ name: `${prefix}/${name}`, bytes }));
+    const estimator = packed.manifest.estimator.className;
+    return this.wh.transaction(async (tx) => {
+      const artifacts = await this.storeArtifactsIn(tx, files);
+      const inserted = await tx.query(
+        `INSERT INTO ${this.t.models} (run_id, path, digest, name, estimator) VALUES ($1::text, $2::text, $3::text, $4::text, $5::text)
+         ON CONFLICT (run_id, path) DO NOTHING RETURNING created`,
+        [this.id, prefix, packed.digest, packed.manifest.name, estimator],
+      );
+      if (inserted.numRows === 0) {
+        throw new TrackingError(`logModel: run ${this.id} already has a model under ${JSON.stringify(prefix)}; pass another { path }.`);
+      }
+      const created = rowsOf<{ created: Date }>(inserted)[0].created;
+      return { path: prefix, digest: packed.digest, name: packed.manifest.name, estimator, created, artifacts };
+    });
   }
 
   /**
@@ -628,6 +706,14 @@ const RUN_COLUMNS = `r.id, r.experiment_id, e.name AS experiment, r.name, r.stat
 export class Tracker {
   /** @internal */
   readonly tables: TrackingTables;
+  /** Whether runs record the git state of {@link cwd}. */
+  get captureGit(): boolean {
+    return this.options.git;
+  }
+  /** The folder whose git state runs record. */
+  get cwd(): string {
+    return this.options.cwd;
+  }
   private constructor(
     /** The warehouse holding the tracking tables. */
     readonly warehouse: Warehouse,
@@ -688,7 +774,7 @@ export class Tracker {
       checkKey("startRun: tags", k);
       if (typeof v !== "string") throw new InvalidArgumentError(`startRun: tag ${JSON.stringify(k)} must be a string, got ${typeof v}.`);
     }
-    const env = await captureEnvironment(this.options);
+    const env = captureEnvironment(this.options);
     const t = this.tables;
     await this.warehouse.transaction(async (tx) => {
       await tx.exec(`INSERT INTO ${t.experiments} (name) VALUES ($1::text) ON CONFLICT (name) DO NOTHING`, [experiment]);
@@ -789,11 +875,15 @@ export class Tracker {
     const artifacts = rowsOf<{ name: string; sha256: string; size: number; created: Date }>(
       await this.warehouse.query(`SELECT name, sha256, size, created FROM ${t.artifacts} WHERE run_id = $1::text ORDER BY name`, [runId]),
     );
-    const datasets = rowsOf<{ name: string; rows: number; schema: string; digest: string; features: string | null }>(
-      await this.warehouse.query(`SELECT name, rows, schema::text AS schema, digest, features::text AS features FROM ${t.datasets} WHERE run_id = $1::text ORDER BY name`, [runId]),
+    const datasets = rowsOf<{ name: string; rows: number; schema: string; digest: string; digest_method: string; features: string | null }>(
+      await this.warehouse.query(`SELECT name, rows, schema::text AS schema, digest, digest_method, features::text AS features FROM ${t.datasets} WHERE run_id = $1::text ORDER BY name`, [runId]),
+    );
+    const models = rowsOf<LoggedModelInfo>(
+      await this.warehouse.query(`SELECT path, digest, name, estimator, created FROM ${t.models} WHERE run_id = $1::text ORDER BY path`, [runId]),
     );
     return {
       ...summary,
+      models,
       latestMetrics: Object.fromEntries(latest.map((m) => [m.key, { key: m.key, value: m.value, step: m.step, timestamp: m.ts }])),
       artifacts: artifacts.map((a) => ({ name: a.name, sha256: a.sha256, size: a.size, created: a.created })),
       datasets: datasets.map((d) => ({
@@ -801,6 +891,7 @@ export class Tracker {
         rows: d.rows,
         schema: JSON.parse(d.schema) as SchemaFieldInfo[],
         digest: d.digest,
+        digestMethod: d.digest_method,
         features: d.features === null ? null : (JSON.parse(d.features) as DatasetFeatures[]),
       })),
     };
@@ -945,6 +1036,42 @@ export class Tracker {
     const chartMetric = opts.metric ?? stepped[0] ?? [...all.keys()][0] ?? null;
     const histories = new Map([...all.entries()].filter(([k]) => stepped.includes(k) || k === chartMetric));
     return new RunComparison(runs, histories, chartMetric);
+  }
+
+  /**
+   * Loads a model logged with {@link ActiveRun.logModel}: every file is verified against its stored
+   * hash, then against the artifact's manifest (`loadModelFromFiles` of @trellis/prod, which also
+   * checks the recorded digest and the library version).
+   * @example
+   * const { model, digest } = await tracker.loadModel(runId);
+   * model.predictProba(rows);
+   */
+  async loadModel(runId: string, opts: LoadModelOptions & { path?: string } = {}): Promise<LoadedModel> {
+    checkRunId(runId, "loadModel");
+    const { path: where = "model", ...load } = opts;
+    const prefix = checkArtifactName(where);
+    const rows = rowsOf<{ digest: string }>(
+      await this.warehouse.query(`SELECT digest FROM ${this.tables.models} WHERE run_id = $1::text AND path = $2::text`, [runId, prefix]),
+    );
+    if (rows.length === 0) throw new TrackingError(`loadModel: run ${JSON.stringify(runId)} has no model under ${JSON.stringify(prefix)}; log one with run.logModel().`);
+    const files = new Map<string, Uint8Array>();
+    for (const a of await this.listArtifacts(runId, prefix)) files.set(a.name.slice(prefix.length + 1), await this.getArtifact(runId, a.name));
+    return loadModelFromFiles(files, { expectedDigest: rows[0].digest, ...load });
+  }
+
+  /**
+   * The runs that logged a model with this digest (e.g. the digest of a registry version or of a
+   * scoring output), oldest first.
+   * @example const [runId] = await tracker.runsForModel(version.digest);
+   */
+  async runsForModel(digest: string): Promise<string[]> {
+    if (typeof digest !== "string" || !/^[0-9a-f]{64}$/.test(digest)) {
+      throw new InvalidArgumentError(`runsForModel: expected a model digest (64 hex digits), got ${JSON.stringify(digest)}.`);
+    }
+    const rows = rowsOf<{ run_id: string }>(
+      await this.warehouse.query(`SELECT run_id FROM ${this.tables.models} WHERE digest = $1::text ORDER BY created, run_id`, [digest]),
+    );
+    return rows.map((r) => r.run_id);
   }
 
   /**

@@ -7,7 +7,8 @@ import * as arrow from "apache-arrow";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ArtifactIntegrityError, FeatureStore, InvalidArgumentError, entity, featureView, warehouseTable } from "@trellis/shared";
-import { TRACKING_SCHEMA_VERSION, Tracker, TrackingError, tableDigest } from "@trellis/dev";
+import { trainingDataDigest } from "@trellis/prod";
+import { TRACKING_SCHEMA_VERSION, Tracker, TrackingError } from "@trellis/dev";
 import { uniqueName, useTrackers } from "./helpers";
 
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
@@ -43,7 +44,7 @@ describe.each(useTrackers())("Tracker on $name", (ctx) => {
     expect(v.toArray().map((r) => [r.version, r.singleton])).toEqual([[TRACKING_SCHEMA_VERSION, true]]);
     const tables = await ctx.warehouse.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [schema]);
     expect(tables.toArray().map((r) => r.table_name)).toEqual([
-      "artifacts", "datasets", "experiments", "latest_metrics", "metrics", "params", "runs", "schema_version", "tags",
+      "artifacts", "datasets", "experiments", "latest_metrics", "metrics", "models", "params", "runs", "schema_version", "tags",
     ]);
     await Promise.all([a.close(), b.close(), c.close()]); // the warehouse was passed in: it stays open
     expect((await ctx.warehouse.query("SELECT 1 AS one")).get(0)?.one).toBe(1);
@@ -274,7 +275,8 @@ describe.each(useTrackers())("Tracker on $name", (ctx) => {
     const logged = await run.logDataset("train", { store, request });
     expect(logged.rows).toBe(2);
     expect(logged.features).toEqual([{ view: "customer_stats", version: 3, features: ["orders_30d", "segment"] }]);
-    expect(logged.digest).toBe(tableDigest(logged.table));
+    // The digest model lineage records for training rows, so a registered model can be traced to this dataset.
+    expect([logged.digest, logged.digestMethod]).toEqual([trainingDataDigest(logged.table).digest, "trellis-rows/1"]);
     expect(logged.schema.map((f) => f.name)).toEqual(["customer_id", "event_ts", "orders_30d", "segment"]);
 
     const frame = await store.getHistoricalFeatures(request);
@@ -283,6 +285,7 @@ describe.each(useTrackers())("Tracker on $name", (ctx) => {
     const plain = arrow.tableFromArrays({ x: Float64Array.from([1, 2, 3]), s: ["a", "b", "c"] });
     const p = await run.logDataset("plain", plain);
     expect([p.rows, p.features, p.schema]).toEqual([3, null, [{ name: "x", type: "Float64", nullable: false }, { name: "s", type: "Dictionary<Int32, Utf8>", nullable: true }]]);
+    expect(p.digest).toBe(trainingDataDigest([{ x: 1, s: "a" }, { x: 2, s: "b" }, { x: 3, s: "c" }]).digest); // values, not layout
     await run.logDataset("plain", plain); // same content again: no-op
     const changed = await rejection(run.logDataset("plain", arrow.tableFromArrays({ x: Float64Array.from([1, 2, 4]), s: ["a", "b", "c"] })));
     expect(changed.message).toMatch(/^logDataset: dataset "plain" of run \w+ was already logged with digest \w{64}; this one has \w{64}\. Log it under another name\.$/);
