@@ -32,6 +32,8 @@ export type {
 } from "./tracking/tracker";
 export { RunComparison, metricChartSvg, niceTicks } from "./tracking/compare";
 export type { MetricChartOptions, MetricSeries } from "./tracking/compare";
+export { ChildRunLogger, logSearchCandidates, logCrossValidation, paramToText } from "./tracking/search-runs";
+export type { CandidateResult, FittedSearchLike, SearchRunOptions, CrossValidationLike } from "./tracking/search-runs";
 export { TrackingError, FilterSyntaxError } from "./tracking/errors";
 export { parseSearchFilter, parseSearchOrder } from "./tracking/filter";
 export type { SearchComparison, SearchEntity, SearchOperator, SearchOrder } from "./tracking/filter";
