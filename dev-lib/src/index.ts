@@ -1,6 +1,7 @@
 /**
- * @trellis/dev — the experimentation side of Trellis: seeded randomness and data splits (more in
- * later releases: sampling in the warehouse, cross-validation, search, exploration, tracking).
+ * @trellis/dev — the experimentation side of Trellis: seeded randomness, data splits and experiment
+ * tracking in the warehouse (more in later releases: sampling in the warehouse, cross-validation,
+ * search, exploration).
  */
 export { seededRandom, permutation } from "./random/seeded";
 export { trainTestSplit, trainTestIndices } from "./model-selection/train-test-split";

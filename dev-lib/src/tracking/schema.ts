@@ -8,10 +8,16 @@ import { createHash } from "node:crypto";
 import { type Warehouse, WarehouseError, quoteIdent } from "@trellis/shared";
 import { TrackingError } from "./errors";
 
-/** The layout version this release writes and reads. */
+/**
+ * The layout version of the tracking tables this release writes and reads.
+ * @example TRACKING_SCHEMA_VERSION // 1
+ */
 export const TRACKING_SCHEMA_VERSION = 1;
 
-/** The default warehouse schema of the tracking tables. */
+/**
+ * The default warehouse schema of the tracking tables.
+ * @example await Tracker.open(wh, { schema: DEFAULT_TRACKING_SCHEMA }); // the same as omitting it
+ */
 export const DEFAULT_TRACKING_SCHEMA = "trellis_tracking";
 
 /** Quoted, schema-qualified names of the tracking tables. @internal */

@@ -23,9 +23,9 @@ describe("parseSearchFilter", () => {
     expect(parseSearchFilter("metric.x <= -1.5e-3 and param.a LIKE 'l%' and tag.b ILIKE '%X%' and run.name = 'r' and attr.id = 'abc'")).toEqual([
       { entity: "metric", key: "x", op: "<=", value: -0.0015, position: 0 },
       { entity: "param", key: "a", op: "LIKE", value: "l%", position: 24 },
-      { entity: "tag", key: "b", op: "ILIKE", value: "%X%", position: 47 },
-      { entity: "attribute", key: "run_name", op: "=", value: "r", position: 67 },
-      { entity: "attribute", key: "run_id", op: "=", value: "abc", position: 86 },
+      { entity: "tag", key: "b", op: "ILIKE", value: "%X%", position: 46 },
+      { entity: "attribute", key: "run_name", op: "=", value: "r", position: 68 },
+      { entity: "attribute", key: "run_id", op: "=", value: "abc", position: 87 },
     ]);
   });
 

@@ -312,3 +312,18 @@ describe.each(useTrackers())("Tracker on $name", (ctx) => {
     expect(list.map((e) => e.name)).toEqual([...list.map((e) => e.name)].sort());
   });
 });
+
+describe("Tracker.open", () => {
+  it("opens a URL itself and closes that warehouse on close; refuses anything else", async () => {
+    const tracker = await Tracker.open("embedded:memory", { schema: "my_tracking" });
+    expect([tracker.schema, tracker.warehouse.kind]).toEqual(["my_tracking", "embedded"]);
+    await (await tracker.startRun()).end();
+    expect((await tracker.listExperiments()).map((e) => [e.name, e.runs])).toEqual([["Default", 1]]);
+    await tracker.close();
+    await expect(tracker.listExperiments()).rejects.toThrow("warehouse embedded:memory is closed; open it again with Warehouse.open().");
+    await expect(Tracker.open(42 as unknown as string)).rejects.toThrow(
+      'Tracker.open: expected a Warehouse or a URL ("embedded:memory", "embedded:<folder>", "postgres://…"), got number.',
+    );
+    await expect(Tracker.open("mysql://x")).rejects.toThrow(/unsupported URL/);
+  });
+});
