@@ -26,7 +26,8 @@ export interface CandidateResult {
 
 /** A fitted search: `cvResults_` keyed as scikit-learn's, and optionally its best candidate. */
 export interface FittedSearchLike {
-  readonly cvResults_: { readonly params: readonly Record<string, unknown>[] } & { readonly [key: string]: unknown };
+  /** `params` plus scikit-learn's numeric columns (`mean_test_score`, `rank_test_score`, `split0_test_score`, …). */
+  readonly cvResults_: { readonly params: readonly Record<string, unknown>[] };
   readonly bestIndex_?: number;
   readonly bestScore_?: number;
   readonly bestParams_?: Record<string, unknown>;
@@ -155,7 +156,7 @@ export class ChildRunLogger {
     const parent = await this.parentRun(search ? searchName(search) : undefined);
     const childRunIds = [...this.children.entries()].sort((a, b) => a[0] - b[0]).map(([, id]) => id);
     if (search) {
-      const results = search.cvResults_;
+      const results = search.cvResults_ as unknown as Readonly<Record<string, unknown>>;
       const ranks = Object.keys(results).filter((k) => k.startsWith("rank_"));
       for (const [index, id] of this.children) {
         const metrics: Record<string, number> = {};
@@ -229,7 +230,7 @@ async function logBest(
  * const { parentRunId, childRunIds } = await logSearchCandidates(tracker, search, { experiment: "churn" });
  */
 export async function logSearchCandidates(tracker: Tracker, search: FittedSearchLike, opts: SearchRunOptions = {}): Promise<{ parentRunId: string; childRunIds: string[] }> {
-  const results = search?.cvResults_;
+  const results = search?.cvResults_ as (FittedSearchLike["cvResults_"] & Readonly<Record<string, unknown>>) | undefined;
   if (!results || !Array.isArray(results.params)) {
     throw new InvalidArgumentError("logSearchCandidates: expected a fitted search with cvResults_ (call await search.fit(X, y) first).");
   }
@@ -263,7 +264,8 @@ function isNumbers(value: unknown, length: number): boolean {
 export interface CrossValidationLike {
   readonly fitTime: ArrayLike<number>;
   readonly scoreTime: ArrayLike<number>;
-  readonly [key: string]: unknown;
+  readonly [key: `test_${string}`]: ArrayLike<number>;
+  readonly [key: `train_${string}`]: ArrayLike<number>;
 }
 
 /**
@@ -282,17 +284,18 @@ export async function logCrossValidation(
   if (!result || typeof result !== "object" || !result.fitTime || !result.scoreTime) {
     throw new InvalidArgumentError("logCrossValidation: expected a crossValidate result ({ fitTime, scoreTime, test_<scorer> … }).");
   }
-  const scoreKeys = Object.keys(result).filter((k) => (k.startsWith("test_") || k.startsWith("train_")) && isNumbers(result[k], result.fitTime.length));
+  const columns = result as unknown as Readonly<Record<string, unknown>>;
+  const scoreKeys = Object.keys(result).filter((k) => (k.startsWith("test_") || k.startsWith("train_")) && isNumbers(columns[k], result.fitTime.length));
   return tracker.run({ experiment: opts.experiment, name: opts.name ?? "cross-validation", parentRunId: opts.parentRunId, tags: opts.tags }, async (run) => {
     if (opts.params) await run.logParams(paramsText(opts.params));
     const n = result.fitTime.length;
     for (let k = 0; k < n; k++) {
       const perSplit: Record<string, number> = {};
-      for (const key of scoreKeys) perSplit[key] = Number((result[key] as ArrayLike<number>)[k]);
+      for (const key of scoreKeys) perSplit[key] = Number((columns[key] as ArrayLike<number>)[k]);
       await run.logMetrics(perSplit, { step: k });
     }
     const summary: Record<string, number> = {};
-    for (const key of scoreKeys) [summary[`mean_${key}`], summary[`std_${key}`]] = meanStd(Array.from(result[key] as ArrayLike<number>));
+    for (const key of scoreKeys) [summary[`mean_${key}`], summary[`std_${key}`]] = meanStd(Array.from(columns[key] as ArrayLike<number>));
     [summary.mean_fit_time] = meanStd(Array.from(result.fitTime));
     [summary.mean_score_time] = meanStd(Array.from(result.scoreTime));
     await run.logMetrics(summary);
