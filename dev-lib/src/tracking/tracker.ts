@@ -976,10 +976,12 @@ export class Tracker {
     const names = [...(opts.experiment !== undefined ? [opts.experiment] : []), ...(opts.experiments ?? [])];
     if (names.length) {
       names.forEach((n) => checkKey("searchRuns: experiment", n));
-      const known = new Set((await this.listExperiments()).map((e) => e.name));
-      const unknown = names.filter((n) => !known.has(n));
+      const q = new SqlParams();
+      const found = rowsOf<{ name: string }>(await this.warehouse.query(`SELECT name FROM ${t.experiments} WHERE name IN (${placeholders(names, q, "text")})`, q.values));
+      const unknown = names.filter((n) => !found.some((f) => f.name === n));
       if (unknown.length) {
-        throw new TrackingError(`searchRuns: unknown experiment(s) ${unknown.map((n) => JSON.stringify(n)).join(", ")}; experiments are ${[...known].map((n) => JSON.stringify(n)).join(", ") || "(none yet)"}.`);
+        const known = rowsOf<{ name: string }>(await this.warehouse.query(`SELECT name FROM ${t.experiments} ORDER BY name LIMIT 50`)).map((r) => r.name);
+        throw new TrackingError(`searchRuns: unknown experiment(s) ${unknown.map((n) => JSON.stringify(n)).join(", ")}; experiments are ${known.map((n) => JSON.stringify(n)).join(", ") || "(none yet)"}.`);
       }
       where.push(`e.name IN (${placeholders(names, p, "text")})`);
     }
