@@ -21,7 +21,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BenchResult } from "./util";
 
-const GROUPS = ["lake", "warehouse", "feature-store", "pipeline", "linear-model", "monitor", "search", "peers"] as const;
+const GROUPS = ["lake", "warehouse", "feature-store", "pipeline", "linear-model", "monitor", "search", "tracking", "peers"] as const;
 type Group = (typeof GROUPS)[number];
 
 const pgUrl = process.env.TRELLIS_BENCH_PG_URL || process.env.TRELLIS_TEST_PG_URL || undefined;
@@ -65,6 +65,10 @@ async function runGroup(group: Group): Promise<BenchResult[]> {
       const { benchSearch } = await import("./search");
       // One run each: a search is 41 fits of 160k–200k rows on each side, minutes on a shared machine.
       return benchSearch({ runs: 1 });
+    }
+    case "tracking": {
+      const { benchTracking } = await import("./tracking");
+      return benchTracking({ pgUrl });
     }
     case "peers":
       return runPeers();

@@ -1,6 +1,6 @@
 /**
- * The README's examples run as written: each TypeScript block of the @trellis/shared and
- * @trellis/prod sections is extracted, given the data it assumes (a `customer_features` table in
+ * The README's examples run as written: each TypeScript block of the @trellis/shared, @trellis/prod and
+ * experiment-tracking sections is extracted, given the data it assumes (a `customer_features` table in
  * an embedded warehouse; training and test rows), type-checked against the built packages and run
  * in a scratch folder. Needs `npm run build` (part of `npm test`).
  */
@@ -80,6 +80,29 @@ console.log(JSON.stringify({
   refused: (() => { try { deployed.predictOne({ orders_30d: 2.5, avg_basket: 1, segment: "gold" }); return null; } catch (e) { return (e as Error).message; } })(),
 }));
 `;
+const trackingPrelude = `
+import { z } from "zod";
+import { ColumnTransformer, LogisticRegression, OneHotEncoder, Pipeline, StandardScaler } from "@trellis/prod";
+const Row = z.object({ orders_30d: z.number(), avg_basket: z.number(), segment: z.string() });
+const trainRows = Array.from({ length: 200 }, (_, i) => ({
+  orders_30d: (i * 37) % 11, avg_basket: 10 + ((i * 13) % 50), segment: ["bronze", "silver", "gold"][i % 3], churned: ((i * 37) % 11) + ((i * 7) % 5) < 7 ? 1 : 0,
+}));
+const model = new Pipeline({ steps: [
+  ["prep", new ColumnTransformer({ transformers: [["num", new StandardScaler(), ["orders_30d", "avg_basket"]], ["cat", new OneHotEncoder({ handleUnknown: "ignore" }), ["segment"]]] })],
+  ["clf", new LogisticRegression({ C: 1 })],
+] });
+`;
+const trackingEpilogue = `
+console.log(JSON.stringify({
+  found: best.map((r) => r.info.runId),
+  runId,
+  status: best[0]?.info.status,
+  auc: best[0]?.metrics.auc,
+  textHasRun: comparison.toString().includes("baseline"),
+  digest,
+  same: Array.from((restored as typeof model).predictProba(trainRows).data).every((v, i) => v === model.predictProba(trainRows).data[i]),
+}));
+`;
 
 function run(file: string): Record<string, unknown> {
   const out = execFileSync(process.execPath, ["--import", "tsx", file], { cwd: join(scratch, file.replace(/\.mts$/, "")), encoding: "utf8" });
@@ -92,6 +115,7 @@ describe("README examples", () => {
     "shared.mts": sharedPrelude + block("@trellis/shared") + sharedEpilogue,
     "prod.mts": prodPrelude + block("@trellis/prod") + prodEpilogue,
     "deploy.mts": prodPrelude + block("@trellis/prod") + block("Deploying a model") + deployEpilogue,
+    "tracking.mts": trackingPrelude + block("@trellis/dev — experiment tracking") + trackingEpilogue,
   };
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(scratch, name.replace(/\.mts$/, "")), { recursive: true });
@@ -145,5 +169,12 @@ describe("README examples", () => {
     expect(r.bitForBit).toBe(true);
     expect((r.one as number[]).length).toBe(2);
     expect(r.refused).toContain('field "orders_30d" must be an integer, got 2.5');
+  });
+
+  it("@trellis/dev: a tracked run, a search, a comparison and the logged model loaded back", () => {
+    const r = run("tracking.mts");
+    expect(r.found).toEqual([r.runId]);
+    expect([r.status, r.auc, r.textHasRun, r.same]).toEqual(["FINISHED", 0.9, true, true]);
+    expect(r.digest).toMatch(/^[0-9a-f]{64}$/);
   });
 });

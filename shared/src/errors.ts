@@ -16,7 +16,8 @@ export type TrellisErrorCode =
   | "REGISTRY"
   | "INVALID_ARGUMENT"
   | "LOCKED"
-  | "FEATURE_STORE";
+  | "FEATURE_STORE"
+  | "TRACKING";
 
 /**
  * Base class of every error Trellis throws on purpose.
