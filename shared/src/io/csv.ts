@@ -23,13 +23,14 @@
  */
 import { createReadStream } from "node:fs";
 import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { dirname } from "node:path";
 import * as arrow from "apache-arrow";
 import type { z } from "zod";
 import { DataIoError, InvalidArgumentError, SchemaMismatchError } from "../errors";
 import { filterTable, validateFilter, type Filter } from "../frame/filter";
 import { arrowSchemaToZod, zodToArrowSchema, type ZodShapeInput } from "../frame/schema";
 import { ColumnBuilder, makeBatch, describe as describeValue } from "../frame/table";
+import { removeStaleTemps, tempPath } from "./temp-files";
 
 /** Options of {@link readCsv}, {@link parseCsv} and {@link readCsvBatches}. */
 export interface ReadCsvOptions {
@@ -1007,10 +1008,12 @@ export async function writeFileAtomic(
     throw new InvalidArgumentError(`${caller}: path must be a non-empty string, got ${describeValue(path)}.`);
   }
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+  const temp = tempPath(path, "tmp");
+  const tmp = temp.path;
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
     await mkdir(dir, { recursive: true });
+    await removeStaleTemps(path);
     handle = await open(tmp, "wx");
     const h = handle;
     await write(async (chunk) => {
@@ -1029,6 +1032,8 @@ export async function writeFileAtomic(
       `${caller}: cannot write ${path}: ${code === "EACCES" ? "permission denied" : code === "ENOENT" ? "no such folder" : String((e as Error).message ?? e)}.`,
       { path, cause: e },
     );
+  } finally {
+    temp.done();
   }
 }
 
