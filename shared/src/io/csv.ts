@@ -31,6 +31,7 @@ import { filterTable, validateFilter, type Filter } from "../frame/filter";
 import { arrowSchemaToZod, zodToArrowSchema, type ZodShapeInput } from "../frame/schema";
 import { ColumnBuilder, makeBatch, describe as describeValue } from "../frame/table";
 import { removeStaleTemps, tempPath } from "./temp-files";
+import { unwrapTable, type WithTable } from "../frame/table-like";
 
 /** Options of {@link readCsv}, {@link parseCsv} and {@link readCsvBatches}. */
 export interface ReadCsvOptions {
@@ -973,10 +974,11 @@ export async function inferCsvSchema(path: string, options: Omit<ReadCsvOptions,
 // Writing
 
 /** Data a writer accepts: a table, record batches, or an async stream of record batches. */
-export type BatchSource = arrow.Table | Iterable<arrow.RecordBatch> | AsyncIterable<arrow.RecordBatch>;
+export type BatchSource = arrow.Table | WithTable | Iterable<arrow.RecordBatch> | AsyncIterable<arrow.RecordBatch>;
 
 /** Iterates the batches of a table or a (sync or async) batch source. */
-export async function* batchesOf(data: BatchSource, caller: string): AsyncGenerator<arrow.RecordBatch> {
+export async function* batchesOf(source: BatchSource, caller: string): AsyncGenerator<arrow.RecordBatch> {
+  const data = unwrapTable(source);
   if (data instanceof arrow.Table) {
     yield* data.batches;
     return;
@@ -1158,6 +1160,7 @@ export function cellFormatter(vector: arrow.Vector, jsonNested: boolean): CellFo
  */
 export async function writeCsv(data: BatchSource, path: string, options: WriteCsvOptions = {}): Promise<{ rows: number }> {
   const caller = "writeCsv";
+  data = unwrapTable(data); // readCsv/readJson's { table, inferred }
   const tsv = typeof path === "string" && /\.tsv$/i.test(path);
   const delimiter = oneChar(options.delimiter, "delimiter", tsv ? "\t" : ",", caller);
   const quote = oneChar(options.quote, "quote", '"', caller);

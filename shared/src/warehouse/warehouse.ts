@@ -7,6 +7,7 @@ import { InvalidArgumentError, SchemaMismatchError, WarehouseError, redactUrl } 
 import { type Filter, filterToSql, validateFilter } from "../frame/filter";
 import { COPY_HEADER, COPY_TRAILER, CopyBinaryDecoder, CopyBinaryEncoder, batchFromTextRows, canEncode, naturalKind } from "./copy-binary";
 import { quoteIdent, quoteTableName, splitTableName } from "./identifiers";
+import { unwrapTable, type WithTable } from "../frame/table-like";
 import { type FolderLock, lockFolder } from "./lock";
 import { LiteSession, PgPoolSession, type RawField, type Session, watchPool, wrapError } from "./session";
 import { K, type Kind, arrowTypeOfKind, arrowTypeToPg, kindOfOid } from "./types";
@@ -93,11 +94,12 @@ export interface Warehouse {
   readTable(table: string, opts?: ReadTableOptions): Promise<arrow.Table>;
   /**
    * Bulk-loads Arrow data into `target` by binary COPY, creating the table from the Arrow schema
-   * when it does not exist. Atomic: on any error, nothing of this load stays.
+   * when it does not exist. Atomic: on any error, nothing of this load stays. `data` may also be the
+   * `{ table, inferred }` result of `readCsv` / `readJson`.
    * @example
    * await wh.load(table, "analytics.orders", { mode: "upsert", key: "order_id" }); // { rows: 1000 }
    */
-  load(data: arrow.Table | AsyncIterable<arrow.RecordBatch>, target: string, opts?: LoadOptions): Promise<{ rows: number }>;
+  load(data: arrow.Table | WithTable | AsyncIterable<arrow.RecordBatch>, target: string, opts?: LoadOptions): Promise<{ rows: number }>;
   /**
    * Whether a table (or view) of that name exists (resolved through the search path).
    * @example
@@ -340,7 +342,7 @@ class SessionWarehouse implements Warehouse {
     return { schema, batches: batches() };
   }
 
-  async load(data: arrow.Table | AsyncIterable<arrow.RecordBatch>, target: string, opts: LoadOptions = {}): Promise<{ rows: number }> {
+  async load(data: arrow.Table | WithTable | AsyncIterable<arrow.RecordBatch>, target: string, opts: LoadOptions = {}): Promise<{ rows: number }> {
     this.check();
     const mode = opts.mode ?? "append";
     if (mode !== "append" && mode !== "replace" && mode !== "upsert") {
@@ -640,14 +642,27 @@ function stagingName(table: string): string {
   return base + suffix;
 }
 
+function describeData(data: unknown): string {
+  if (data === null || data === undefined) return String(data);
+  if (Array.isArray(data)) return "an array (build an arrow.Table from rows first)";
+  if (typeof data === "object") {
+    const keys = Object.keys(data);
+    return keys.length ? `an object with keys ${keys.slice(0, 5).join(", ")}` : "an empty object";
+  }
+  return typeof data;
+}
+
 /** The data's schema and its batches (the first batch of a stream is read to learn the schema). */
 async function openSource(
-  data: arrow.Table | AsyncIterable<arrow.RecordBatch>,
+  data: arrow.Table | WithTable | AsyncIterable<arrow.RecordBatch>,
   target: string,
 ): Promise<{ schema: arrow.Schema; batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch> } | null> {
-  if (data instanceof arrow.Table) return { schema: data.schema, batches: data.batches };
+  const table = unwrapTable(data);
+  if (table instanceof arrow.Table) return { schema: table.schema, batches: table.batches };
   if (!data || typeof (data as AsyncIterable<arrow.RecordBatch>)[Symbol.asyncIterator] !== "function") {
-    throw new InvalidArgumentError(`load into ${target}: data must be an arrow.Table or an AsyncIterable of arrow.RecordBatch.`);
+    throw new InvalidArgumentError(
+      `load into ${target}: data must be an arrow.Table, the { table } result of readCsv/readJson, or an AsyncIterable of arrow.RecordBatch; got ${describeData(data)}.`,
+    );
   }
   const it = (data as AsyncIterable<arrow.RecordBatch>)[Symbol.asyncIterator]();
   const first = await it.next();

@@ -12,6 +12,7 @@ import { ReadableStream, type ReadableStreamDefaultController } from "node:strea
 import * as arrow from "apache-arrow";
 import { DataIoError, InvalidArgumentError, TrellisError } from "../../errors";
 import { removeStaleTemps, tempPath } from "../temp-files";
+import { unwrapTable, type WithTable } from "../../frame/table-like";
 import { arrowToWasmTable, engineMessage, parquetWasm } from "./engine";
 import {
   checkPartitionColumnName,
@@ -180,13 +181,15 @@ function isAsyncIterable(x: unknown): x is AsyncIterable<arrow.RecordBatch> {
  * await writeParquet(table, "lake/events", { partitionBy: ["region"] }); // lake/events/region=emea/part-0.parquet
  */
 export async function writeParquet(
-  data: arrow.Table | AsyncIterable<arrow.RecordBatch>,
+  input: arrow.Table | WithTable | AsyncIterable<arrow.RecordBatch>,
   path: string,
   opts: WriteParquetOptions = {},
 ): Promise<WriteParquetResult> {
   if (typeof path !== "string" || path.length === 0) {
     throw new InvalidArgumentError(`writeParquet: path must be a non-empty string, got ${String(path)}.`);
   }
+  // readCsv/readJson's { table, inferred } stands for its table.
+  const data = unwrapTable(input);
   if (!(data instanceof arrow.Table) && !isAsyncIterable(data)) {
     throw new InvalidArgumentError(`writeParquet(${path}): data must be an Arrow Table or an AsyncIterable of RecordBatches.`);
   }
