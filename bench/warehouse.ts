@@ -68,11 +68,14 @@ export async function benchWarehouse(table: arrow.Table, url: string, runs = 3):
           }
         };
         // query and the raw COPY alternate, so both see the same machine (it is shared and noisy).
+        // The raw bytes of the previous run are dropped before each query (256 MB kept alive would
+        // slow its decoding through the collector); the last run's bytes feed the load reference.
         await queryOnce();
         const rawTimes: number[] = [];
         for (let i = 0; i < n; i++) {
-          rawTimes.push((await timeRuns(1, rawOnce))[0]);
+          chunks = [];
           queryTimes.push((await timeRuns(1, queryOnce))[0]);
+          rawTimes.push((await timeRuns(1, rawOnce))[0]);
         }
         reference.push({ name: "postgres raw binary COPY bytes (reference, no decoding)", medianMs: median(rawTimes), runs: n, extra: { bytes } });
         reference.push({
