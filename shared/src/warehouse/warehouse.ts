@@ -63,8 +63,11 @@ export interface Warehouse {
   readonly url: string;
   /**
    * Runs one SQL statement with `$1…` parameters and returns the rows as an Arrow table, typed by
-   * the result's column types. (On the embedded backend a parameterless SELECT is read by binary
-   * COPY, which PGlite serves several times faster than its text protocol; the result is the same.)
+   * the result's column types. Large reads take binary COPY: on a server a parameterless
+   * SELECT/WITH/VALUES/TABLE goes straight through COPY, and a parameterised one that returns more
+   * than 1,000 rows runs again through a temporary table read by COPY (a smaller result comes back
+   * in one round trip, as with `pg`); on PGlite parameterless reads use COPY. Other statements (DDL,
+   * DML with RETURNING, SHOW…) run once as written. The table is the same whichever path.
    * @example
    * const t = await wh.query("SELECT count(*) AS n FROM orders WHERE region = $1", ["emea"]);
    * t.get(0)?.n; // 42n (count is bigint)
