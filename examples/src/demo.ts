@@ -36,6 +36,7 @@ import {
   rocAucScore,
 } from "@trellis/prod";
 import { DAYS, YEAR_START, generateDemoData } from "../notebooks/demo-data";
+import { probabilitiesByClass } from "./format";
 
 const WAREHOUSE = process.env.TRELLIS_DEMO_WAREHOUSE ?? "embedded:.trellis/warehouse";
 const LAKE = "lake";
@@ -226,7 +227,7 @@ async function main(): Promise<void> {
     const one = online.rows[0];
     if (one) {
       const p = model.predictOne({ ...one, region: "emea", channel: "web" });
-      console.log(`    churn risk of customer 1000 if in emea/web: ${JSON.stringify(p)}`);
+      console.log(`    churn risk of customer 1000 if in emea/web: ${probabilitiesByClass("churned", model.classes_, p)}`);
     }
     await store.close();
   } finally {

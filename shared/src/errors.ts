@@ -183,7 +183,8 @@ export class InvalidArgumentError extends TrellisError {
 function sqlStateOf(err: unknown): string | undefined {
   if (err && typeof err === "object" && "code" in err) {
     const code = (err as { code?: unknown }).code;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+    // Five characters with a digit among them: a SQLSTATE, not an errno such as EPIPE.
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) && /\d/.test(code)) return code;
   }
   return undefined;
 }

@@ -47,6 +47,7 @@ export type { CliIo } from "./cli/run";
 
 // --- warehouse ---
 export { Warehouse } from "./warehouse/warehouse";
+export type { WithTable } from "./frame/table-like";
 export type { LoadMode, LoadOptions, StreamOptions, ReadTableOptions, WarehouseOpenOptions } from "./warehouse/warehouse";
 export { quoteIdent, quoteTableName, splitTableName } from "./warehouse/identifiers";
 export { arrowTypeToPg, pgTypeToArrow } from "./warehouse/types";

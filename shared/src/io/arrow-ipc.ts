@@ -3,6 +3,7 @@
  * "stream" format, `.arrows`), read and written batch by batch; writes are atomic.
  */
 import { open, stat } from "node:fs/promises";
+import { unwrapTable } from "../frame/table-like";
 import * as arrow from "apache-arrow";
 import { DataIoError, InvalidArgumentError } from "../errors";
 import { filterTable, validateFilter, type Filter } from "../frame/filter";
@@ -109,6 +110,7 @@ export async function readArrow(path: string, options: ReadArrowOptions = {}): P
  */
 export async function writeArrow(data: BatchSource, path: string, options: WriteArrowOptions = {}): Promise<{ rows: number }> {
   const caller = "writeArrow";
+  data = unwrapTable(data); // readCsv/readJson's { table, inferred }
   if (options.format !== undefined && options.format !== "file" && options.format !== "stream") {
     throw new InvalidArgumentError(`${caller}: option format must be "file" or "stream", got ${describeValue(options.format)}.`);
   }

@@ -23,13 +23,15 @@
  */
 import { createReadStream } from "node:fs";
 import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { dirname } from "node:path";
 import * as arrow from "apache-arrow";
 import type { z } from "zod";
 import { DataIoError, InvalidArgumentError, SchemaMismatchError } from "../errors";
 import { filterTable, validateFilter, type Filter } from "../frame/filter";
 import { arrowSchemaToZod, zodToArrowSchema, type ZodShapeInput } from "../frame/schema";
 import { ColumnBuilder, makeBatch, describe as describeValue } from "../frame/table";
+import { removeStaleTemps, tempPath } from "./temp-files";
+import { unwrapTable, type WithTable } from "../frame/table-like";
 
 /** Options of {@link readCsv}, {@link parseCsv} and {@link readCsvBatches}. */
 export interface ReadCsvOptions {
@@ -972,10 +974,11 @@ export async function inferCsvSchema(path: string, options: Omit<ReadCsvOptions,
 // Writing
 
 /** Data a writer accepts: a table, record batches, or an async stream of record batches. */
-export type BatchSource = arrow.Table | Iterable<arrow.RecordBatch> | AsyncIterable<arrow.RecordBatch>;
+export type BatchSource = arrow.Table | WithTable | Iterable<arrow.RecordBatch> | AsyncIterable<arrow.RecordBatch>;
 
 /** Iterates the batches of a table or a (sync or async) batch source. */
-export async function* batchesOf(data: BatchSource, caller: string): AsyncGenerator<arrow.RecordBatch> {
+export async function* batchesOf(source: BatchSource, caller: string): AsyncGenerator<arrow.RecordBatch> {
+  const data = unwrapTable(source);
   if (data instanceof arrow.Table) {
     yield* data.batches;
     return;
@@ -1007,10 +1010,12 @@ export async function writeFileAtomic(
     throw new InvalidArgumentError(`${caller}: path must be a non-empty string, got ${describeValue(path)}.`);
   }
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+  const temp = tempPath(path, "tmp");
+  const tmp = temp.path;
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
     await mkdir(dir, { recursive: true });
+    await removeStaleTemps(path);
     handle = await open(tmp, "wx");
     const h = handle;
     await write(async (chunk) => {
@@ -1029,6 +1034,8 @@ export async function writeFileAtomic(
       `${caller}: cannot write ${path}: ${code === "EACCES" ? "permission denied" : code === "ENOENT" ? "no such folder" : String((e as Error).message ?? e)}.`,
       { path, cause: e },
     );
+  } finally {
+    temp.done();
   }
 }
 
@@ -1153,6 +1160,7 @@ export function cellFormatter(vector: arrow.Vector, jsonNested: boolean): CellFo
  */
 export async function writeCsv(data: BatchSource, path: string, options: WriteCsvOptions = {}): Promise<{ rows: number }> {
   const caller = "writeCsv";
+  data = unwrapTable(data); // readCsv/readJson's { table, inferred }
   const tsv = typeof path === "string" && /\.tsv$/i.test(path);
   const delimiter = oneChar(options.delimiter, "delimiter", tsv ? "\t" : ",", caller);
   const quote = oneChar(options.quote, "quote", '"', caller);

@@ -21,6 +21,7 @@
  */
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
+import { unwrapTable } from "../frame/table-like";
 import * as arrow from "apache-arrow";
 import { DataIoError, InvalidArgumentError, SchemaMismatchError } from "../errors";
 import { filterTable, validateFilter, type Filter } from "../frame/filter";
@@ -624,6 +625,7 @@ function jsonFormatter(vector: arrow.Vector): JsonFormatter {
  */
 export async function writeJson(data: BatchSource, path: string, options: WriteJsonOptions = {}): Promise<{ rows: number }> {
   const caller = "writeJson";
+  data = unwrapTable(data); // readCsv/readJson's { table, inferred }
   if (options.format !== undefined && options.format !== "jsonl" && options.format !== "array") {
     throw new InvalidArgumentError(`${caller}: option format must be "jsonl" or "array", got ${describeValue(options.format)}.`);
   }

@@ -24,7 +24,7 @@
  */
 import * as arrow from "apache-arrow";
 import { stat } from "node:fs/promises";
-import { DataIoError, InvalidArgumentError, redactUrl, TrellisError } from "../errors";
+import { DataIoError, InvalidArgumentError, redactUrl, TrellisError, WarehouseError } from "../errors";
 import { filterTable, validateFilter, type Filter } from "../frame/filter";
 import type { ZodShapeInput } from "../frame/schema";
 import { describe as describeValue } from "../frame/table";
@@ -391,6 +391,10 @@ export async function move(from: MoveEndpoint, to: MoveEndpoint, options: MoveOp
     if (onProgress) onProgress({ rows: written, seconds });
     return { rows: written, seconds };
   } catch (e) {
+    if (e instanceof WarehouseError && !e.message.startsWith("move ")) {
+      // Name the move too: the warehouse's message names its own operation, statement and URL.
+      throw new WarehouseError(`move from ${describeEndpoint(src)} to ${describeEndpoint(dst)}: ${e.message}`, { cause: e.cause, sqlState: e.sqlState });
+    }
     if (e instanceof TrellisError) throw e;
     throw new DataIoError(`move from ${describeEndpoint(src)} to ${describeEndpoint(dst)} failed: ${(e as Error).message ?? String(e)}`, { cause: e });
   } finally {

@@ -36,9 +36,37 @@ export interface Session {
   copyIn(target: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<number>;
   /** Runs `fn` in a transaction (a savepoint when already inside one). */
   transaction<T>(fn: (s: Session) => Promise<T>): Promise<T>;
-  /** A session pinned to one connection until `release()`, for temp tables and cursors. */
-  acquire(): Promise<{ session: Session; release: () => void }>;
+  /**
+   * A session pinned to one connection until `release()`, for temp tables and cursors;
+   * `release(true)` closes the connection instead of returning it to the pool (its state is unknown).
+   */
+  acquire(): Promise<{ session: Session; release: (discard?: boolean) => void }>;
+  /**
+   * Server only: runs a statement with parameters but reads at most `maxRows` rows in one round
+   * trip; `complete` is false when more rows remain (they are not read).
+   */
+  probe?(sql: string, params: readonly unknown[], maxRows: number): Promise<RawResult & { complete: boolean }>;
+  /** Server only: the columns a statement returns (null when it returns no rows), without running it. */
+  describe?(sql: string): Promise<RawField[] | null>;
 }
+
+/**
+ * Whether a driver error means the connection itself is gone: the server ended the session
+ * (SQLSTATE 57P01–57P03: terminated by an administrator, crash or shutdown), a connection exception
+ * (class 08), a reset socket, or node-postgres' own "Connection terminated" / "not queryable".
+ * @internal
+ */
+export function isConnectionLoss(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === "string" ? e.code : "";
+  if (/^(57P0[123]|08[0-9A-Z]{3})$/.test(code)) return true;
+  if (["ECONNRESET", "EPIPE", "ECONNREFUSED", "ETIMEDOUT", "ENOTCONN"].includes(code)) return true;
+  const message = typeof e?.message === "string" ? e.message : "";
+  return /Connection terminated|not queryable|Client was closed|write after end/i.test(message);
+}
+
+/** Appended to the message of an error that lost the connection: what happened and what to do. */
+const LOST = "; the connection to the server was lost and the statement did not complete (a COMMIT's outcome is unknown); nothing needs reopening: the next call takes a new connection";
 
 /** Turns a driver error into a {@link WarehouseError} with the SQLSTATE and no secret. @internal */
 export function wrapError(err: unknown, context: string, secret?: string): TrellisError {
@@ -46,10 +74,11 @@ export function wrapError(err: unknown, context: string, secret?: string): Trell
   if (err instanceof TrellisError) return err;
   const e = err as { message?: unknown; code?: unknown; detail?: unknown; hint?: unknown };
   let text = typeof e?.message === "string" ? e.message : String(err);
-  const code = typeof e?.code === "string" && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined;
+  // A SQLSTATE has five characters with a digit among them (not an errno such as EPIPE).
+  const code = typeof e?.code === "string" && /^[0-9A-Z]{5}$/.test(e.code) && /\d/.test(e.code) ? e.code : undefined;
   if (typeof e?.detail === "string" && e.detail) text += ` (${e.detail})`;
   if (typeof e?.hint === "string" && e.hint) text += ` Hint: ${e.hint}`;
-  let message = `${context}: ${text}${code ? ` [SQLSTATE ${code}]` : ""}`;
+  let message = `${context}: ${text}${code ? ` [SQLSTATE ${code}]` : ""}${isConnectionLoss(err) ? LOST : ""}`;
   if (secret && secret.length >= 3) message = message.split(secret).join("***");
   return new WarehouseError(message, { cause: err, sqlState: code });
 }
@@ -68,20 +97,182 @@ const rawTypes = { getTypeParser: () => (value: string) => value };
 
 type PgQueryable = pg.Pool | pg.PoolClient;
 
-async function pgQuery(target: PgQueryable, sql: string, params: readonly unknown[] | undefined, secret: string): Promise<RawResult> {
+/** What a pg session needs to word its errors: the password to hide and the redacted URL to show. */
+interface PgContext {
+  secret: string;
+  url: string;
+}
+
+/**
+ * The error a client emitted when its connection died while no query was running on it (between the
+ * statements of a transaction, say). node-postgres then answers the next query with a bare "not
+ * queryable"; the error kept here says why.
+ */
+const lostErrors = new WeakMap<pg.ClientBase, unknown>();
+
+/**
+ * Gives every client of `pool` an 'error' listener for its whole life. node-postgres emits 'error' on
+ * a client whose connection dies; pg-pool listens only while the client is idle in the pool, so a
+ * checked-out client (a transaction, a COPY) without a listener of its own would crash the process.
+ * The failure itself reaches the caller as the rejection of the running or next query; the pool drops
+ * the client on release because it is no longer queryable. @internal
+ */
+export function watchPool(pool: pg.Pool): void {
+  pool.on("connect", (client: pg.PoolClient) => {
+    client.on("error", (err: unknown) => {
+      if (!lostErrors.has(client)) lostErrors.set(client, err);
+    });
+  });
+}
+
+/** The driver error to report: the one that killed the client when node-postgres only says "not queryable". */
+function rootError(target: PgQueryable, err: unknown): unknown {
+  if (target instanceof pg.Pool) return err;
+  const lost = lostErrors.get(target as pg.ClientBase);
+  return lost !== undefined && /not queryable/i.test(String((err as Error)?.message)) ? lost : err;
+}
+
+function rawResult(res: pg.QueryArrayResult | pg.QueryArrayResult[] | undefined): RawResult {
+  const last = Array.isArray(res) ? res[res.length - 1] : res;
+  if (!last) return { fields: [], rows: [], affected: 0 };
+  return {
+    fields: (last.fields ?? []).map((f) => ({ name: f.name, oid: f.dataTypeID })),
+    rows: last.rows ?? [],
+    affected: last.command === "SELECT" ? 0 : (last.rowCount ?? 0),
+  };
+}
+
+async function pgQuery(target: PgQueryable, sql: string, params: readonly unknown[] | undefined, ctx: PgContext): Promise<RawResult> {
   try {
     const config: pg.QueryArrayConfig = { text: sql, rowMode: "array", types: rawTypes as unknown as pg.CustomTypesConfig };
     if (params && params.length) config.values = params as unknown[];
-    const res = (await target.query(config)) as pg.QueryArrayResult | pg.QueryArrayResult[];
-    const last = Array.isArray(res) ? res[res.length - 1] : res;
-    if (!last) return { fields: [], rows: [], affected: 0 };
-    return {
-      fields: (last.fields ?? []).map((f) => ({ name: f.name, oid: f.dataTypeID })),
-      rows: last.rows ?? [],
-      affected: last.command === "SELECT" ? 0 : (last.rowCount ?? 0),
-    };
+    return rawResult((await target.query(config)) as pg.QueryArrayResult | pg.QueryArrayResult[]);
   } catch (err) {
-    throw wrapError(err, `query failed (${sqlForMessage(sql)})`, secret);
+    throw wrapError(rootError(target, err), `query on ${ctx.url} failed (${sqlForMessage(sql)})`, ctx.secret);
+  }
+}
+
+/** The internals of pg's Query that {@link ProbeQuery} builds on (pg 8.23; pinned). */
+interface PgQueryInternals {
+  portal: string;
+  _result: { addCommandComplete(msg: unknown): void };
+  _checkForMultirow(): void;
+}
+type PgConnection = {
+  execute(o: { portal: string; rows: number }): void;
+  sync(): void;
+  parse(o: { text: string; name: string; types: number[] }): void;
+  describe(o: { type: "S" | "P"; name: string }): void;
+  sendCopyFail(msg: string): void;
+};
+const QueryBase = pg.Query as unknown as new (config: pg.QueryArrayConfig) => pg.Submittable & PgQueryInternals;
+
+/**
+ * A query whose first round trip is pg's own (Parse, Bind, Describe, Execute, Sync, written at once)
+ * but whose Execute stops after `rows` rows: a result that fits comes back complete in one round trip;
+ * a larger one ends with PortalSuspended, the Sync closes the portal, and `suspended` tells the
+ * caller to read it another way. (pg's `rows` option would instead fetch the rest batch by batch.)
+ */
+class ProbeQuery extends QueryBase {
+  suspended = false;
+  _getRows(connection: PgConnection, rows: number): void {
+    connection.execute({ portal: this.portal, rows });
+    connection.sync();
+  }
+  handlePortalSuspended(): void {
+    this.suspended = true;
+  }
+  handleCommandComplete(msg: unknown): void {
+    // The base class would send a second Sync here (it pairs `rows` with Flush).
+    this._checkForMultirow();
+    this._result.addCommandComplete(msg);
+  }
+  handleEmptyQuery(): void {}
+}
+
+/**
+ * Runs a statement with bound parameters, reading at most `maxRows` rows. `complete` is false when the
+ * result has more rows (the rows returned are then only the first ones).
+ */
+async function pgProbe(
+  target: PgQueryable,
+  sql: string,
+  params: readonly unknown[],
+  maxRows: number,
+  ctx: PgContext,
+): Promise<RawResult & { complete: boolean }> {
+  const probe = new ProbeQuery({
+    text: sql,
+    values: params as unknown[],
+    rows: maxRows,
+    rowMode: "array",
+    types: rawTypes as unknown as pg.CustomTypesConfig,
+  } as pg.QueryArrayConfig);
+  try {
+    const res = await submit<pg.QueryArrayResult>(target, probe);
+    return { ...rawResult(res), complete: !probe.suspended };
+  } catch (err) {
+    throw wrapError(rootError(target, err), `query on ${ctx.url} failed (${sqlForMessage(sql)})`, ctx.secret);
+  }
+}
+
+/**
+ * Runs a custom query object on a pool or a client. Both take its callback as the second argument
+ * (the pool wraps it to release its client); neither returns a promise for such an object.
+ */
+function submit<T>(target: PgQueryable, query: pg.Submittable): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const run = target.query as unknown as (q: pg.Submittable, cb: (err: unknown, res: T) => void) => unknown;
+    run.call(target, query, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+/**
+ * Parse + Describe of the unnamed statement + Sync: the result's columns (null when the statement
+ * returns no rows) in one round trip, without planning or running it.
+ */
+class DescribeStatement implements pg.Submittable {
+  private fields: RawField[] | null = null;
+  /** Set by pg (or pg-pool) from the callback given with the query. */
+  callback?: (err: unknown, fields?: RawField[] | null) => void;
+  constructor(readonly text: string) {}
+  submit(connection: unknown): void {
+    const c = connection as PgConnection;
+    c.parse({ text: this.text, name: "", types: [] });
+    c.describe({ type: "S", name: "" });
+    c.sync();
+  }
+  handleRowDescription(msg: { fields: { name: string; dataTypeID: number }[] }): void {
+    this.fields = msg.fields.map((f) => ({ name: f.name, oid: f.dataTypeID }));
+  }
+  handleDataRow(): void {}
+  handleCommandComplete(): void {}
+  handleEmptyQuery(): void {}
+  handlePortalSuspended(): void {}
+  handleCopyInResponse(connection: unknown): void {
+    (connection as PgConnection).sendCopyFail("unexpected COPY during a describe");
+  }
+  handleCopyData(): void {}
+  handleError(err: unknown): void {
+    this.finish(err);
+  }
+  handleReadyForQuery(): void {
+    this.finish(null);
+  }
+  private finished = false;
+  private finish(err: unknown): void {
+    // Once: an error may be followed by ReadyForQuery, and pg-pool releases its client per call.
+    if (this.finished) return;
+    this.finished = true;
+    this.callback?.(err, this.fields);
+  }
+}
+
+async function pgDescribe(target: PgQueryable, sql: string, ctx: PgContext): Promise<RawField[] | null> {
+  try {
+    return (await submit<RawField[] | null>(target, new DescribeStatement(sql))) ?? null;
+  } catch (err) {
+    throw wrapError(rootError(target, err), `query on ${ctx.url} failed (${sqlForMessage(sql)})`, ctx.secret);
   }
 }
 
@@ -90,8 +281,12 @@ async function pgQuery(target: PgQueryable, sql: string, params: readonly unknow
  * COPY mode: with `onAbort: "drain"` the rest is read and dropped (keeps a transaction's connection
  * usable); with `"leave"` the caller must destroy the connection.
  */
-async function* pgCopyOut(client: pg.PoolClient, selectSql: string, secret: string, onAbort: "drain" | "leave"): AsyncGenerator<Uint8Array> {
+async function* pgCopyOut(client: pg.PoolClient, selectSql: string, ctx: PgContext, onAbort: "drain" | "leave"): AsyncGenerator<Uint8Array> {
   const stream = client.query(copyStreams.to(`COPY (${selectSql}) TO STDOUT (FORMAT binary)`));
+  // pg-copy-streams emits 'error' when the connection dies, also after this reader has stopped
+  // listening (a destroyed connection errors its running COPY): the iterator below sees the errors
+  // that matter; this listener keeps a late one from becoming an uncaught exception.
+  stream.on("error", () => undefined);
   // Driven by hand: a for-await over the stream would destroy it on early exit, which
   // pg-copy-streams does not support (the connection would stay detached).
   const it = (stream as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
@@ -105,7 +300,7 @@ async function* pgCopyOut(client: pg.PoolClient, selectSql: string, secret: stri
     settled = true;
   } catch (err) {
     settled = true;
-    throw wrapError(err, `COPY read failed (${sqlForMessage(selectSql)})`, secret);
+    throw wrapError(rootError(client, err), `COPY read on ${ctx.url} failed (${sqlForMessage(selectSql)})`, ctx.secret);
   } finally {
     if (!settled && onAbort === "drain") {
       try {
@@ -123,17 +318,24 @@ async function pgCopyIn(
   client: pg.PoolClient,
   target: string,
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  secret: string,
+  ctx: PgContext,
 ): Promise<number> {
   const stream = client.query(copyStreams.from(`COPY ${target} FROM STDIN (FORMAT binary)`));
+  // The first error of the COPY itself (the server refused a row, the connection died). After it the
+  // stream has no connection any more: writing to it or destroying it would throw inside pg-copy-streams.
+  let failure: { error: unknown } | undefined;
   const done = new Promise<void>((resolve, reject) => {
     stream.on("finish", () => resolve());
-    stream.on("error", (err: unknown) => reject(err));
+    stream.on("error", (err: unknown) => {
+      failure ??= { error: err };
+      reject(err);
+    });
   });
   // Keep the rejection handled even if we fail before awaiting `done`.
   done.catch(() => undefined);
   try {
     for await (const chunk of chunks) {
+      if (failure) throw failure.error;
       if (!stream.write(chunk)) {
         await new Promise<void>((resolve, reject) => {
           const onDrain = () => {
@@ -149,14 +351,19 @@ async function pgCopyIn(
         });
       }
     }
+    if (failure) throw failure.error;
     stream.end();
     await done;
     return stream.rowCount;
   } catch (err) {
-    // Abort the COPY so the server rolls it back and the connection stays usable.
-    if (!stream.destroyed) stream.destroy(err instanceof Error ? err : new Error(String(err)));
-    await done.catch(() => undefined);
-    throw wrapError(err, `COPY into ${target} failed`, secret);
+    const copyError = failure;
+    if (!copyError) {
+      // Our side failed (a bad batch, the source threw): abort the COPY so the server rolls it back
+      // and the connection stays usable. The error to report stays ours.
+      if (!stream.destroyed) stream.destroy(err instanceof Error ? err : new Error(String(err)));
+      await done.catch(() => undefined);
+    }
+    throw wrapError(rootError(client, copyError ? copyError.error : err), `COPY into ${target} on ${ctx.url} failed`, ctx.secret);
   }
 }
 
@@ -164,20 +371,32 @@ async function pgCopyIn(
 export class PgPoolSession implements Session {
   readonly backend = "postgres" as const;
   readonly inTransaction = false;
+  private readonly ctx: PgContext;
   constructor(
     readonly pool: pg.Pool,
-    private readonly secret: string,
-  ) {}
+    secret: string,
+    url: string,
+  ) {
+    this.ctx = { secret, url };
+  }
 
   query(sql: string, params?: readonly unknown[]): Promise<RawResult> {
-    return pgQuery(this.pool, sql, params, this.secret);
+    return pgQuery(this.pool, sql, params, this.ctx);
+  }
+
+  probe(sql: string, params: readonly unknown[], maxRows: number): Promise<RawResult & { complete: boolean }> {
+    return pgProbe(this.pool, sql, params, maxRows, this.ctx);
+  }
+
+  describe(sql: string): Promise<RawField[] | null> {
+    return pgDescribe(this.pool, sql, this.ctx);
   }
 
   async *copyOut(selectSql: string): AsyncGenerator<Uint8Array> {
     const client = await this.connect();
     let completed = false;
     try {
-      for await (const chunk of pgCopyOut(client, selectSql, this.secret, "leave")) yield chunk;
+      for await (const chunk of pgCopyOut(client, selectSql, this.ctx, "leave")) yield chunk;
       completed = true;
     } finally {
       // A COPY abandoned half-way leaves the connection mid-protocol: close it rather than reuse it.
@@ -187,10 +406,13 @@ export class PgPoolSession implements Session {
 
   async copyIn(target: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<number> {
     const client = await this.connect();
+    let ok = false;
     try {
-      return await pgCopyIn(client, target, chunks, this.secret);
+      const rows = await pgCopyIn(client, target, chunks, this.ctx);
+      ok = true;
+      return rows;
     } finally {
-      client.release();
+      client.release(ok ? undefined : true);
     }
   }
 
@@ -198,10 +420,10 @@ export class PgPoolSession implements Session {
     const client = await this.connect();
     let broken = false;
     try {
-      await pgQuery(client, "BEGIN", undefined, this.secret);
+      await pgQuery(client, "BEGIN", undefined, this.ctx);
       try {
-        const result = await fn(new PgClientSession(client, this.secret, 1));
-        await pgQuery(client, "COMMIT", undefined, this.secret);
+        const result = await fn(new PgClientSession(client, this.ctx, 1));
+        await pgQuery(client, "COMMIT", undefined, this.ctx);
         return result;
       } catch (err) {
         try {
@@ -211,21 +433,29 @@ export class PgPoolSession implements Session {
         }
         throw err;
       }
+    } catch (err) {
+      // A failed BEGIN or COMMIT (a lost connection): the client must not go back to the pool.
+      broken ||= err instanceof WarehouseError && isConnectionLoss(err.cause);
+      throw err;
     } finally {
       client.release(broken ? true : undefined);
     }
   }
 
-  async acquire(): Promise<{ session: Session; release: () => void }> {
+  async acquire(): Promise<{ session: Session; release: (discard?: boolean) => void }> {
     const client = await this.connect();
-    return { session: new PgClientSession(client, this.secret, 0), release: () => client.release() };
+    return {
+      session: new PgClientSession(client, this.ctx, 0),
+      // A pinned client that lost its connection is dropped by the pool anyway (it is not queryable).
+      release: (discard) => client.release(discard ? true : undefined),
+    };
   }
 
   private async connect(): Promise<pg.PoolClient> {
     try {
       return await this.pool.connect();
     } catch (err) {
-      throw wrapError(err, "cannot get a connection from the pool", this.secret);
+      throw wrapError(err, `cannot get a connection to ${this.ctx.url}`, this.ctx.secret);
     }
   }
 }
@@ -235,7 +465,7 @@ export class PgClientSession implements Session {
   readonly backend = "postgres" as const;
   constructor(
     private readonly client: pg.PoolClient,
-    private readonly secret: string,
+    private readonly ctx: PgContext,
     private readonly depth: number,
   ) {}
 
@@ -244,22 +474,30 @@ export class PgClientSession implements Session {
   }
 
   query(sql: string, params?: readonly unknown[]): Promise<RawResult> {
-    return pgQuery(this.client, sql, params, this.secret);
+    return pgQuery(this.client, sql, params, this.ctx);
+  }
+
+  probe(sql: string, params: readonly unknown[], maxRows: number): Promise<RawResult & { complete: boolean }> {
+    return pgProbe(this.client, sql, params, maxRows, this.ctx);
+  }
+
+  describe(sql: string): Promise<RawField[] | null> {
+    return pgDescribe(this.client, sql, this.ctx);
   }
 
   copyOut(selectSql: string): AsyncIterable<Uint8Array> {
-    return pgCopyOut(this.client, selectSql, this.secret, "drain");
+    return pgCopyOut(this.client, selectSql, this.ctx, "drain");
   }
 
   copyIn(target: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<number> {
-    return pgCopyIn(this.client, target, chunks, this.secret);
+    return pgCopyIn(this.client, target, chunks, this.ctx);
   }
 
   async transaction<T>(fn: (s: Session) => Promise<T>): Promise<T> {
     if (this.depth === 0) {
       await this.query("BEGIN");
       try {
-        const result = await fn(new PgClientSession(this.client, this.secret, 1));
+        const result = await fn(new PgClientSession(this.client, this.ctx, 1));
         await this.query("COMMIT");
         return result;
       } catch (err) {
@@ -270,7 +508,7 @@ export class PgClientSession implements Session {
     const sp = `trellis_sp_${this.depth}`;
     await this.query(`SAVEPOINT ${sp}`);
     try {
-      const result = await fn(new PgClientSession(this.client, this.secret, this.depth + 1));
+      const result = await fn(new PgClientSession(this.client, this.ctx, this.depth + 1));
       await this.query(`RELEASE SAVEPOINT ${sp}`);
       return result;
     } catch (err) {
@@ -279,7 +517,7 @@ export class PgClientSession implements Session {
     }
   }
 
-  async acquire(): Promise<{ session: Session; release: () => void }> {
+  async acquire(): Promise<{ session: Session; release: (discard?: boolean) => void }> {
     return { session: this, release: () => undefined };
   }
 }
@@ -311,7 +549,7 @@ const RAW_OIDS = [
 ];
 const rawParsers: Record<number, (x: string) => string> = Object.fromEntries(RAW_OIDS.map((oid) => [oid, (x: string) => x]));
 
-async function liteQuery(db: LiteQueryable, sql: string, params?: readonly unknown[]): Promise<RawResult> {
+async function liteQuery(db: LiteQueryable, url: string, sql: string, params?: readonly unknown[]): Promise<RawResult> {
   try {
     if (!params || params.length === 0) {
       // Simple protocol: allows scripts of several statements.
@@ -331,7 +569,7 @@ async function liteQuery(db: LiteQueryable, sql: string, params?: readonly unkno
       affected: res.affectedRows ?? 0,
     };
   } catch (err) {
-    throw wrapError(err, `query failed (${sqlForMessage(sql)})`);
+    throw wrapError(err, `query on ${url} failed (${sqlForMessage(sql)})`);
   }
 }
 
@@ -342,6 +580,7 @@ export class LiteSession implements Session {
     private readonly db: LiteQueryable,
     private readonly root: PGlite,
     private readonly depth: number,
+    private readonly url: string,
   ) {}
 
   get inTransaction(): boolean {
@@ -349,7 +588,7 @@ export class LiteSession implements Session {
   }
 
   query(sql: string, params?: readonly unknown[]): Promise<RawResult> {
-    return liteQuery(this.db, sql, params);
+    return liteQuery(this.db, this.url, sql, params);
   }
 
   async *copyOut(selectSql: string): AsyncGenerator<Uint8Array> {
@@ -357,9 +596,9 @@ export class LiteSession implements Session {
     try {
       res = await this.db.query(`COPY (${selectSql}) TO '/dev/blob' WITH (FORMAT binary)`);
     } catch (err) {
-      throw wrapError(err, `COPY read failed (${sqlForMessage(selectSql)})`);
+      throw wrapError(err, `COPY read on ${this.url} failed (${sqlForMessage(selectSql)})`);
     }
-    if (!res.blob) throw new WarehouseError(`COPY read returned no data (${sqlForMessage(selectSql)})`);
+    if (!res.blob) throw new WarehouseError(`COPY read on ${this.url} returned no data (${sqlForMessage(selectSql)})`);
     const bytes = new Uint8Array(await res.blob.arrayBuffer());
     // Hand the bytes over in slices so consumers decode and emit batches progressively.
     const step = 1 << 22;
@@ -382,7 +621,7 @@ export class LiteSession implements Session {
         const res = await this.db.query(`COPY ${target} FROM '/dev/blob' WITH (FORMAT binary)`, [], { blob });
         total += res.affectedRows ?? 0;
       } catch (err) {
-        throw wrapError(err, `COPY into ${target} failed`);
+        throw wrapError(err, `COPY into ${target} on ${this.url} failed`);
       }
     };
     for await (const chunk of chunks) {
@@ -398,12 +637,12 @@ export class LiteSession implements Session {
 
   async transaction<T>(fn: (s: Session) => Promise<T>): Promise<T> {
     if (this.depth === 0) {
-      return this.root.transaction((tx) => fn(new LiteSession(tx, this.root, 1)));
+      return this.root.transaction((tx) => fn(new LiteSession(tx, this.root, 1, this.url)));
     }
     const sp = `trellis_sp_${this.depth}`;
     await this.query(`SAVEPOINT ${sp}`);
     try {
-      const result = await fn(new LiteSession(this.db, this.root, this.depth + 1));
+      const result = await fn(new LiteSession(this.db, this.root, this.depth + 1, this.url));
       await this.query(`RELEASE SAVEPOINT ${sp}`);
       return result;
     } catch (err) {
@@ -412,7 +651,7 @@ export class LiteSession implements Session {
     }
   }
 
-  async acquire(): Promise<{ session: Session; release: () => void }> {
+  async acquire(): Promise<{ session: Session; release: (discard?: boolean) => void }> {
     // PGlite is a single connection: pinning is free.
     return { session: this, release: () => undefined };
   }

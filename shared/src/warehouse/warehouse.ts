@@ -7,8 +7,9 @@ import { InvalidArgumentError, SchemaMismatchError, WarehouseError, redactUrl } 
 import { type Filter, filterToSql, validateFilter } from "../frame/filter";
 import { COPY_HEADER, COPY_TRAILER, CopyBinaryDecoder, CopyBinaryEncoder, batchFromTextRows, canEncode, naturalKind } from "./copy-binary";
 import { quoteIdent, quoteTableName, splitTableName } from "./identifiers";
+import { unwrapTable, type WithTable } from "../frame/table-like";
 import { type FolderLock, lockFolder } from "./lock";
-import { LiteSession, PgPoolSession, type RawField, type Session, wrapError } from "./session";
+import { LiteSession, PgPoolSession, type RawField, type Session, watchPool, wrapError } from "./session";
 import { K, type Kind, arrowTypeOfKind, arrowTypeToPg, kindOfOid } from "./types";
 
 /** How {@link Warehouse.load} treats rows already in the target table. */
@@ -62,8 +63,11 @@ export interface Warehouse {
   readonly url: string;
   /**
    * Runs one SQL statement with `$1…` parameters and returns the rows as an Arrow table, typed by
-   * the result's column types. (On the embedded backend a parameterless SELECT is read by binary
-   * COPY, which PGlite serves several times faster than its text protocol; the result is the same.)
+   * the result's column types. Large reads take binary COPY: on a server a parameterless
+   * SELECT/WITH/VALUES/TABLE goes straight through COPY, and a parameterised one that returns more
+   * than 1,000 rows runs again through a temporary table read by COPY (a smaller result comes back
+   * in one round trip, as with `pg`); on PGlite parameterless reads use COPY. Other statements (DDL,
+   * DML with RETURNING, SHOW…) run once as written. The table is the same whichever path.
    * @example
    * const t = await wh.query("SELECT count(*) AS n FROM orders WHERE region = $1", ["emea"]);
    * t.get(0)?.n; // 42n (count is bigint)
@@ -93,11 +97,12 @@ export interface Warehouse {
   readTable(table: string, opts?: ReadTableOptions): Promise<arrow.Table>;
   /**
    * Bulk-loads Arrow data into `target` by binary COPY, creating the table from the Arrow schema
-   * when it does not exist. Atomic: on any error, nothing of this load stays.
+   * when it does not exist. Atomic: on any error, nothing of this load stays. `data` may also be the
+   * `{ table, inferred }` result of `readCsv` / `readJson`.
    * @example
    * await wh.load(table, "analytics.orders", { mode: "upsert", key: "order_id" }); // { rows: 1000 }
    */
-  load(data: arrow.Table | AsyncIterable<arrow.RecordBatch>, target: string, opts?: LoadOptions): Promise<{ rows: number }>;
+  load(data: arrow.Table | WithTable | AsyncIterable<arrow.RecordBatch>, target: string, opts?: LoadOptions): Promise<{ rows: number }>;
   /**
    * Whether a table (or view) of that name exists (resolved through the search path).
    * @example
@@ -128,6 +133,58 @@ export interface Warehouse {
 const DEFAULT_BATCH = 65536;
 /** A single statement that only reads (after leading comments): SELECT, WITH, VALUES, TABLE. */
 const READ_STATEMENT = /^(?:\s+|--[^\n]*\n|\/\*[\s\S]*?\*\/)*(?:\(\s*)*(?:select|with|values|table)\b[^;]*;?\s*$/i;
+/**
+ * Words that make a SELECT/WITH write or create (`WITH … INSERT`, `SELECT … INTO`, `FOR UPDATE`,
+ * sequences): such statements run once, as written, on the plain path. A word inside a string or a
+ * quoted name only costs the faster path.
+ */
+const WRITES = /\b(insert|update|delete|merge|into|nextval|setval|share)\b/i;
+/** Rows a parameterised read takes in its first round trip before switching to binary COPY. */
+let probeRows = 1000;
+
+/** Sets the row count of the first round trip of a parameterised `query`; returns the previous one. @internal (tests) */
+export function setQueryProbeRows(rows: number): number {
+  const previous = probeRows;
+  probeRows = rows;
+  return previous;
+}
+
+/**
+ * The column types of a temporary table that holds a result, from the result's type OIDs. Without a
+ * type modifier most types are unbounded, but `character` and `bit` would mean length 1: those
+ * become `bpchar` and `bit varying` (same values, same text form).
+ */
+const COLUMN_TYPES_SQL = `SELECT CASE t.oid WHEN 1042 THEN 'bpchar' WHEN 1014 THEN 'bpchar[]' WHEN 1560 THEN 'bit varying' WHEN 1561 THEN 'bit varying[]'
+  ELSE pg_catalog.format_type(t.oid, NULL) END FROM unnest($1::oid[]) WITH ORDINALITY AS t(oid, n) ORDER BY t.n`;
+
+/** Errors already named after their operation (so an enclosing transaction leaves them alone). */
+const named = new WeakSet<object>();
+
+/** Prefixes a {@link WarehouseError}'s message with the operation, once, keeping cause and SQLSTATE. */
+function nameError(op: string, err: unknown): unknown {
+  if (!(err instanceof WarehouseError) || named.has(err)) return err;
+  if (err.message.startsWith(`${op}:`)) {
+    named.add(err);
+    return err;
+  }
+  const wrapped = new WarehouseError(`${op}: ${err.message}`, { cause: err.cause, sqlState: err.sqlState });
+  named.add(wrapped);
+  return wrapped;
+}
+
+/** The rows of a plain (text protocol) result as an Arrow table. */
+function textTable(res: { fields: RawField[]; rows: unknown[][] }): arrow.Table {
+  const fields = res.fields.map(fieldKind);
+  if (fields.length === 0) return new arrow.Table();
+  return new arrow.Table(batchFromTextRows(fields, res.rows));
+}
+
+/** Reads a planned read to the end into one table. */
+async function collect(read: { schema: arrow.Schema; batches: AsyncIterable<arrow.RecordBatch> }): Promise<arrow.Table> {
+  const batches: arrow.RecordBatch[] = [];
+  for await (const b of read.batches) batches.push(b);
+  return batches.length ? new arrow.Table(read.schema, batches) : new arrow.Table(read.schema);
+}
 
 class SessionWarehouse implements Warehouse {
   private closed = false;
@@ -150,34 +207,61 @@ class SessionWarehouse implements Warehouse {
     this.check();
     checkSql(sql, "query");
     checkParams(params, "query");
-    if (this.session.backend === "embedded" && (!params || params.length === 0) && READ_STATEMENT.test(sql)) {
+    return this.named("query", () => this.runQuery(sql, params ?? []));
+  }
+
+  private async runQuery(sql: string, params: readonly unknown[]): Promise<arrow.Table> {
+    const session = this.session;
+    const read = READ_STATEMENT.test(sql) && !WRITES.test(sql);
+    const spec = { sql: sql.replace(/[\s;]+$/, ""), params: [...params] };
+    if (session.backend === "postgres" && read && session.describe && session.probe) {
+      if (params.length === 0) {
+        // Straight to binary COPY: the text protocol costs ~10x per value. The columns come from a
+        // describe (Parse + Describe: one round trip, nothing planned or run).
+        const fields = await session.describe(spec.sql);
+        if (fields !== null) return collect(await this.openRead(spec, DEFAULT_BATCH * 2, false, fields));
+      } else {
+        // COPY takes no parameters, and its other path (a temporary table) costs several round
+        // trips: first run the statement as pg would, reading at most PROBE_ROWS rows. A result that
+        // fits is complete in one round trip; a larger one is read again through the temporary table
+        // by binary COPY (only the second run's rows are returned, one consistent result).
+        const probe = await session.probe(sql, params, probeRows);
+        if (probe.complete) return textTable(probe);
+        return collect(await this.openRead(spec, DEFAULT_BATCH * 2, false, probe.fields));
+      }
+    }
+    if (session.backend === "embedded" && params.length === 0 && read) {
       // PGlite's text protocol costs microseconds per value; binary COPY decoded here is several
       // times faster for a read (two statements: describe, COPY). Statements COPY cannot wrap fall
       // back to the plain query; parameterised ones stay on it (COPY takes no parameters).
-      const spec = { sql: sql.replace(/[\s;]+$/, ""), params: [] };
-      let read: Awaited<ReturnType<SessionWarehouse["openRead"]>> | undefined;
+      let opened: Awaited<ReturnType<SessionWarehouse["openRead"]>> | undefined;
       try {
-        read = await this.openRead(spec, DEFAULT_BATCH * 2, false);
+        opened = await this.openRead(spec, DEFAULT_BATCH * 2, false);
       } catch {
-        read = undefined;
+        opened = undefined;
       }
-      if (read) {
-        const batches: arrow.RecordBatch[] = [];
-        for await (const b of read.batches) batches.push(b);
-        return batches.length ? new arrow.Table(read.schema, batches) : new arrow.Table(read.schema);
-      }
+      if (opened) return collect(opened);
     }
-    const res = await this.session.query(sql, params);
-    const fields = res.fields.map(fieldKind);
-    if (fields.length === 0) return new arrow.Table();
-    return new arrow.Table(batchFromTextRows(fields, res.rows));
+    return textTable(await session.query(sql, params));
+  }
+
+  /**
+   * Runs `fn`, naming the public operation in any {@link WarehouseError} it throws (the session's
+   * message already names the statement and the URL; the driver's error stays the `cause`).
+   */
+  private async named<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw nameError(op, err);
+    }
   }
 
   async exec(sql: string, params?: readonly unknown[]): Promise<number> {
     this.check();
     checkSql(sql, "exec");
     checkParams(params, "exec");
-    return (await this.session.query(sql, params)).affected;
+    return this.named("exec", async () => (await this.session.query(sql, params)).affected);
   }
 
   stream(sqlOrTable: string | ({ table: string } & ReadTableOptions), opts: StreamOptions = {}): AsyncIterable<arrow.RecordBatch> {
@@ -187,8 +271,12 @@ class SessionWarehouse implements Warehouse {
     const self = this;
     return {
       async *[Symbol.asyncIterator]() {
-        const read = await self.openRead(spec, batchSize, true);
-        yield* read.batches;
+        try {
+          const read = await self.openRead(spec, batchSize, true);
+          yield* read.batches;
+        } catch (err) {
+          throw nameError("stream", err);
+        }
       },
     };
   }
@@ -196,20 +284,20 @@ class SessionWarehouse implements Warehouse {
   async readTable(table: string, opts: ReadTableOptions = {}): Promise<arrow.Table> {
     this.check();
     const spec = selectOf({ table, ...opts });
-    const read = await this.openRead(spec, DEFAULT_BATCH * 2, false);
-    const batches: arrow.RecordBatch[] = [];
-    for await (const b of read.batches) batches.push(b);
-    return batches.length ? new arrow.Table(read.schema, batches) : new arrow.Table(read.schema);
+    return this.named(`readTable ${table}`, async () => collect(await this.openRead(spec, DEFAULT_BATCH * 2, false)));
   }
 
-  /** Plans a read: describes the result, then streams it by COPY (or a cursor on PGlite when bounded). */
+  /**
+   * Plans a read: describes the result (unless `described` gives its columns), then streams it by
+   * COPY (or by page ranges of a temporary table on PGlite when bounded).
+   */
   private async openRead(
     spec: { sql: string; params: unknown[] },
     batchSize: number,
     bounded: boolean,
+    described?: readonly RawField[],
   ): Promise<{ schema: arrow.Schema; batches: AsyncIterable<arrow.RecordBatch> }> {
-    const described = await this.session.query(`SELECT * FROM (${spec.sql}) AS trellis_q LIMIT 0`, spec.params);
-    const raw = described.fields;
+    const raw = described ?? (await this.session.query(`SELECT * FROM (${spec.sql}) AS trellis_q LIMIT 0`, spec.params)).fields;
     const fields = raw.map(fieldKind);
     const schema = new arrow.Schema(fields.map((f) => new arrow.Field(f.name, arrowTypeOfKind(f.kind), true)));
     const session = this.session;
@@ -232,10 +320,11 @@ class SessionWarehouse implements Warehouse {
       }
       const { session: pinned, release } = await session.acquire();
       const tmp = `trellis_read_${randomBytes(6).toString("hex")}`;
+      let dropped = false;
       try {
         // CREATE TABLE AS cannot take parameters either: spell the columns out from the result's types.
         const types = await pinned.query(
-          "SELECT pg_catalog.format_type(t.oid, NULL) FROM unnest($1::oid[]) WITH ORDINALITY AS t(oid, n) ORDER BY t.n",
+          COLUMN_TYPES_SQL,
           [`{${raw.map((f) => f.oid).join(",")}}`],
         );
         const columns = aliases.map((a, i) => `${a} ${String(types.rows[i][0])}`).join(", ");
@@ -243,17 +332,20 @@ class SessionWarehouse implements Warehouse {
         await pinned.query(`INSERT INTO ${tmp} SELECT * FROM (${spec.sql}) AS trellis_q`, spec.params);
         yield* decodeCopy(pinned.copyOut(projected(tmp)), fields, batchSize);
       } finally {
-        try {
-          await pinned.query(`DROP TABLE IF EXISTS ${tmp}`);
-        } finally {
-          release();
-        }
+        // Never let the clean-up hide the error that brought us here. A DROP that fails (the
+        // connection is gone, or the transaction is aborted and will roll the CREATE back anyway)
+        // leaves the table to its session: a pooled connection is then closed, which drops it.
+        dropped = await pinned.query(`DROP TABLE IF EXISTS ${tmp}`).then(
+          () => true,
+          () => false,
+        );
+        release(!dropped);
       }
     };
     return { schema, batches: batches() };
   }
 
-  async load(data: arrow.Table | AsyncIterable<arrow.RecordBatch>, target: string, opts: LoadOptions = {}): Promise<{ rows: number }> {
+  async load(data: arrow.Table | WithTable | AsyncIterable<arrow.RecordBatch>, target: string, opts: LoadOptions = {}): Promise<{ rows: number }> {
     this.check();
     const mode = opts.mode ?? "append";
     if (mode !== "append" && mode !== "replace" && mode !== "upsert") {
@@ -289,7 +381,9 @@ class SessionWarehouse implements Warehouse {
     }
     for (const f of schema.fields) arrowTypeToPg(f.type);
 
-    return this.session.transaction(async (s) => {
+    // One transaction: a failure (also a lost connection) rolls back the staging table of
+    // "replace"/"upsert" and every row of this load.
+    return this.named(`load into ${target}`, () => this.session.transaction(async (s) => {
       const exists = await tableExistsOn(s, target);
       if (mode === "replace") {
         const { schema: schemaName, table } = splitTableName(target);
@@ -351,20 +445,20 @@ class SessionWarehouse implements Warehouse {
         throw err;
       }
       return { rows };
-    });
+    }));
   }
 
   async tableExists(table: string): Promise<boolean> {
     this.check();
     quoteTableName(table);
-    return tableExistsOn(this.session, table);
+    return this.named(`tableExists ${table}`, () => tableExistsOn(this.session, table));
   }
 
   async tableSchema(table: string): Promise<arrow.Schema> {
     this.check();
     quoteTableName(table);
-    const cols = await columnsOf(this.session, table);
-    if (cols.length === 0 && !(await tableExistsOn(this.session, table))) {
+    const cols = await this.named(`tableSchema ${table}`, () => columnsOf(this.session, table));
+    if (cols.length === 0 && !(await this.named(`tableSchema ${table}`, () => tableExistsOn(this.session, table)))) {
       throw new WarehouseError(`table ${JSON.stringify(table)} does not exist in ${this.label}; check the name (and schema) or create it with load().`, {
         sqlState: "42P01",
       });
@@ -375,7 +469,8 @@ class SessionWarehouse implements Warehouse {
   async transaction<T>(fn: (tx: Warehouse) => Promise<T>): Promise<T> {
     this.check();
     if (typeof fn !== "function") throw new InvalidArgumentError("transaction: expected a function (tx) => Promise<T>.");
-    return this.session.transaction((s) => fn(new SessionWarehouse(s, this.kind, this.url, null)));
+    // Errors of the operations inside are already named; what is left (BEGIN, COMMIT) is the transaction's.
+    return this.named("transaction", () => this.session.transaction((s) => fn(new SessionWarehouse(s, this.kind, this.url, null))));
   }
 
   async close(): Promise<void> {
@@ -468,7 +563,7 @@ async function* liteChunkedBatches(
   const tmp = `trellis_stream_${randomBytes(6).toString("hex")}`;
   const aliases = raw.map((_, i) => `c${i + 1}`);
   const types = await session.query(
-    "SELECT pg_catalog.format_type(t.oid, NULL) FROM unnest($1::oid[]) WITH ORDINALITY AS t(oid, n) ORDER BY t.n",
+    COLUMN_TYPES_SQL,
     [`{${raw.map((f) => f.oid).join(",")}}`],
   );
   await session.query(`CREATE TEMPORARY TABLE ${tmp} (${aliases.map((a, i) => `${a} ${String(types.rows[i][0])}`).join(", ")})`);
@@ -550,14 +645,27 @@ function stagingName(table: string): string {
   return base + suffix;
 }
 
+function describeData(data: unknown): string {
+  if (data === null || data === undefined) return String(data);
+  if (Array.isArray(data)) return "an array (build an arrow.Table from rows first)";
+  if (typeof data === "object") {
+    const keys = Object.keys(data);
+    return keys.length ? `an object with keys ${keys.slice(0, 5).join(", ")}` : "an empty object";
+  }
+  return typeof data;
+}
+
 /** The data's schema and its batches (the first batch of a stream is read to learn the schema). */
 async function openSource(
-  data: arrow.Table | AsyncIterable<arrow.RecordBatch>,
+  data: arrow.Table | WithTable | AsyncIterable<arrow.RecordBatch>,
   target: string,
 ): Promise<{ schema: arrow.Schema; batches: AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch> } | null> {
-  if (data instanceof arrow.Table) return { schema: data.schema, batches: data.batches };
+  const table = unwrapTable(data);
+  if (table instanceof arrow.Table) return { schema: table.schema, batches: table.batches };
   if (!data || typeof (data as AsyncIterable<arrow.RecordBatch>)[Symbol.asyncIterator] !== "function") {
-    throw new InvalidArgumentError(`load into ${target}: data must be an arrow.Table or an AsyncIterable of arrow.RecordBatch.`);
+    throw new InvalidArgumentError(
+      `load into ${target}: data must be an arrow.Table, the { table } result of readCsv/readJson, or an AsyncIterable of arrow.RecordBatch; got ${describeData(data)}.`,
+    );
   }
   const it = (data as AsyncIterable<arrow.RecordBatch>)[Symbol.asyncIterator]();
   const first = await it.next();
@@ -649,8 +757,10 @@ async function openPostgres(url: string, opts: WarehouseOpenOptions): Promise<Wa
     throw new InvalidArgumentError(`Warehouse.open: poolSize must be a positive integer, got ${String(opts.poolSize)}.`);
   }
   const pool = new pg.Pool({ connectionString: parsed.toString(), max: poolSize, connectionTimeoutMillis: 15_000 });
-  // An idle connection dropped by the server must not crash the process; the next query reconnects.
+  // An idle connection dropped by the server must not crash the process (the pool drops it; the next
+  // query takes a new one), nor may one dropped while checked out (watchPool).
   pool.on("error", () => undefined);
+  watchPool(pool);
   try {
     const client = await pool.connect();
     client.release();
@@ -658,7 +768,7 @@ async function openPostgres(url: string, opts: WarehouseOpenOptions): Promise<Wa
     await pool.end().catch(() => undefined);
     throw wrapError(err, `cannot connect to ${shown}`, secret);
   }
-  const session = new PgPoolSession(pool, secret);
+  const session = new PgPoolSession(pool, secret, shown);
   return new SessionWarehouse(session, "postgres", shown, async () => {
     await pool.end();
   });
@@ -671,7 +781,7 @@ async function openEmbedded(url: string): Promise<Warehouse> {
   }
   if (target === "memory") {
     const db = await createLite(undefined, url);
-    return new SessionWarehouse(new LiteSession(db, db, 0), "embedded", url, () => db.close());
+    return new SessionWarehouse(new LiteSession(db, db, 0, url), "embedded", url, () => db.close());
   }
   const dir = path.resolve(target);
   // Openers in one process share one database (PGlite runs every query and transaction one at a
@@ -686,7 +796,7 @@ async function openEmbedded(url: string): Promise<Warehouse> {
     throw err;
   }
   // SessionWarehouse.close runs this once per opener.
-  return new SessionWarehouse(new LiteSession(db, db, 0), "embedded", url, async () => {
+  return new SessionWarehouse(new LiteSession(db, db, 0, url), "embedded", url, async () => {
     if (--entry.refs > 0) return;
     openFolders.delete(dir);
     try {

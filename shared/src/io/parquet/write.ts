@@ -3,15 +3,16 @@
  * hidden temporary name in the destination's folder and renamed into place at the end; on any
  * failure the temporary file or folder is removed and an existing destination is untouched.
  */
-import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ReadableStream, type ReadableStreamDefaultController } from "node:stream/web";
 import * as arrow from "apache-arrow";
-import { DataIoError, InvalidArgumentError } from "../../errors";
+import { DataIoError, InvalidArgumentError, TrellisError } from "../../errors";
+import { removeStaleTemps, tempPath } from "../temp-files";
+import { unwrapTable, type WithTable } from "../../frame/table-like";
 import { arrowToWasmTable, engineMessage, parquetWasm } from "./engine";
 import {
   checkPartitionColumnName,
@@ -134,10 +135,6 @@ function checkPartitionColumns(schema: arrow.Schema, partitionBy: string[], path
   }
 }
 
-function tempName(target: string, kind: string): string {
-  return join(dirname(target), `.${basename(target)}.${kind}-${process.pid}-${randomBytes(6).toString("hex")}`);
-}
-
 /** Moves `tmp` to `target`, replacing a file atomically, or a folder by two renames. */
 async function swapIntoPlace(tmp: string, target: string): Promise<void> {
   let existing: "file" | "dir" | "none" = "none";
@@ -152,15 +149,19 @@ async function swapIntoPlace(tmp: string, target: string): Promise<void> {
     return;
   }
   // A folder cannot be replaced by rename(2) in one step: move the old one aside first.
-  const old = tempName(target, "old");
-  await rename(target, old);
+  const old = tempPath(target, "old");
   try {
-    await rename(tmp, target);
-  } catch (err) {
-    await rename(old, target).catch(() => undefined);
-    throw err;
+    await rename(target, old.path);
+    try {
+      await rename(tmp, target);
+    } catch (err) {
+      await rename(old.path, target).catch(() => undefined);
+      throw err;
+    }
+    await rm(old.path, { recursive: true, force: true });
+  } finally {
+    old.done();
   }
-  await rm(old, { recursive: true, force: true });
 }
 
 function isAsyncIterable(x: unknown): x is AsyncIterable<arrow.RecordBatch> {
@@ -180,13 +181,15 @@ function isAsyncIterable(x: unknown): x is AsyncIterable<arrow.RecordBatch> {
  * await writeParquet(table, "lake/events", { partitionBy: ["region"] }); // lake/events/region=emea/part-0.parquet
  */
 export async function writeParquet(
-  data: arrow.Table | AsyncIterable<arrow.RecordBatch>,
+  input: arrow.Table | WithTable | AsyncIterable<arrow.RecordBatch>,
   path: string,
   opts: WriteParquetOptions = {},
 ): Promise<WriteParquetResult> {
   if (typeof path !== "string" || path.length === 0) {
     throw new InvalidArgumentError(`writeParquet: path must be a non-empty string, got ${String(path)}.`);
   }
+  // readCsv/readJson's { table, inferred } stands for its table.
+  const data = unwrapTable(input);
   if (!(data instanceof arrow.Table) && !isAsyncIterable(data)) {
     throw new InvalidArgumentError(`writeParquet(${path}): data must be an Arrow Table or an AsyncIterable of RecordBatches.`);
   }
@@ -199,7 +202,10 @@ export async function writeParquet(
   } catch (err) {
     throw new DataIoError(`cannot write ${path}: cannot create folder ${parent} (${(err as Error).message}).`, { path, cause: err });
   }
-  const tmp = tempName(target, "tmp");
+  // Leftovers of earlier writes to this destination by a process that was killed half-way.
+  await removeStaleTemps(target);
+  const temp = tempPath(target, "tmp");
+  const tmp = temp.path;
   try {
     let result: WriteParquetResult;
     if (o.partitionBy.length === 0) {
@@ -216,8 +222,10 @@ export async function writeParquet(
   } catch (err) {
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     if (createdDir) await rm(createdDir, { recursive: true, force: true }).catch(() => undefined);
-    if (err instanceof InvalidArgumentError || err instanceof DataIoError) throw err;
+    if (err instanceof TrellisError) throw err;
     throw new DataIoError(`cannot write Parquet ${path}: ${engineMessage(err)}; nothing was written.`, { path, cause: err });
+  } finally {
+    temp.done();
   }
 }
 
