@@ -12,7 +12,8 @@
  * The machine is shared and noisy: compare figures of one run, and read medians. The "peers" group
  * (`bench/peers.py`: scikit-learn's pipeline and pandas' merge_asof on the same data) gives the
  * reference figures of the same run; it is skipped with a message where Python or those packages
- * are missing.
+ * are missing. The "io" group (CSV and JSON readers, `move` CSV → partitioned Parquet) runs
+ * pyarrow's single-threaded readers on the same files in the same run (`bench/io_peers.py`).
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -20,7 +21,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BenchResult } from "./util";
 
-const GROUPS = ["lake", "warehouse", "feature-store", "pipeline", "linear-model", "peers"] as const;
+const GROUPS = ["lake", "warehouse", "feature-store", "pipeline", "linear-model", "io", "peers"] as const;
 type Group = (typeof GROUPS)[number];
 
 const pgUrl = process.env.TRELLIS_BENCH_PG_URL || process.env.TRELLIS_TEST_PG_URL || undefined;
@@ -55,6 +56,10 @@ async function runGroup(group: Group): Promise<BenchResult[]> {
     case "linear-model": {
       const { benchLinearModel } = await import("./linear-model");
       return benchLinearModel({ runs: 3 });
+    }
+    case "io": {
+      const { benchIo } = await import("./io");
+      return benchIo(3);
     }
     case "peers":
       return runPeers();
