@@ -258,9 +258,102 @@ export function parseFloatBytes(buf: Uint8Array, a: number, b: number): number |
     scale += eneg ? -e : e;
   }
   if (p !== b) return NOT_A_NUMBER;
-  if (sig > 15 || scale < -22 || scale > 22) return slowFloat(buf, a, b);
-  const x = scale < 0 ? mant / POW10[-scale] : mant * POW10[scale];
-  return neg ? -x : x;
+  if (mant <= 9007199254740992 && scale >= -22 && scale <= 22) {
+    // Both operands exact: one correctly rounded operation.
+    const x = scale < 0 ? mant / POW10[-scale] : mant * POW10[scale];
+    return neg ? -x : x;
+  }
+  if (sig <= 17 && scale < 0 && scale >= -22) {
+    const x = divideExact(buf, a, b, sig, -scale);
+    if (x === x) return neg ? -x : x;
+  }
+  // A valid decimal the fast paths cannot round exactly: V8's own conversion of its text.
+  return Number(latin1(buf, a, b));
+}
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const SPLIT = 134217729; // 2^27 + 1 (Veltkamp)
+
+/** The spacing of doubles at positive normal `x`. */
+function ulpOf(x: number): number {
+  f64[0] = x;
+  const exp = (u32[1] >>> 20) & 0x7ff;
+  f64[0] = 0;
+  u32[1] = (exp - 52) << 20;
+  return exp > 52 ? f64[0] : NaN;
+}
+
+/** The next double above (`dir` 1) or below (`dir` -1) positive `x`. */
+function stepOf(x: number, dir: number): number {
+  f64[0] = x;
+  if (dir > 0) {
+    if (u32[0] === 0xffffffff) {
+      u32[0] = 0;
+      u32[1]++;
+    } else u32[0]++;
+  } else if (u32[0] === 0) {
+    u32[0] = 0xffffffff;
+    u32[1]--;
+  } else u32[0]--;
+  return f64[0];
+}
+
+/**
+ * True when `q` is the correctly rounded value of (s1 + s2) / d, by the exact residual
+ * s1 + s2 - q·d (Dekker's product, no fused multiply-add needed); false when it is not or too
+ * close to a tie to tell.
+ */
+function roundsTo(q: number, s1: number, s2: number, d: number): number {
+  let c = SPLIT * q;
+  const qh = c - (c - q);
+  const ql = q - qh;
+  c = SPLIT * d;
+  const dh = c - (c - d);
+  const dl = d - dh;
+  const p1 = q * d;
+  const p2 = qh * dh - p1 + qh * dl + ql * dh + ql * dl;
+  const r = s1 - p1 - p2 + s2;
+  const half = (d * ulpOf(q)) / 2;
+  const ar = r < 0 ? -r : r;
+  if (ar < half * (1 - 1e-9)) return 0;
+  if (ar > half * (1 + 1e-9) && ar < 3 * half * (1 - 1e-9)) return r < 0 ? -1 : 1;
+  return 2;
+}
+
+/**
+ * A decimal of 16 or 17 significant digits divided by 10^k (k ≤ 22), correctly rounded: the
+ * digits as an exact double-double (high 9 digits·10^8 + low 8 digits), divided, then checked and
+ * if needed moved one step by the exact residual; NaN when a tie is too close to call.
+ */
+function divideExact(buf: Uint8Array, a: number, b: number, sig: number, k: number): number {
+  let hi = 0;
+  let lo = 0;
+  let seen = 0;
+  for (let p = a; p < b; p++) {
+    const c = buf[p] - 48;
+    if (c < 0 || c > 9) {
+      if (buf[p] === 46) continue;
+      if (buf[p] === 45 || buf[p] === 43) continue;
+      break;
+    }
+    if (seen === 0 && c === 0) continue;
+    if (seen < sig - 8) hi = hi * 10 + c;
+    else lo = lo * 10 + c;
+    seen++;
+  }
+  const big = hi * 1e8;
+  const s1 = big + lo;
+  const s2 = big - s1 + lo;
+  const d = POW10[k];
+  let q = s1 / d;
+  for (let step = 0; step < 2; step++) {
+    const verdict = roundsTo(q, s1, s2, d);
+    if (verdict === 0) return q;
+    if (verdict === 2 || !(q > 0)) return NaN;
+    q = stepOf(q, verdict);
+  }
+  return NaN;
 }
 
 function slowFloat(buf: Uint8Array, a: number, b: number): number | typeof NOT_A_NUMBER {
@@ -271,9 +364,12 @@ function slowFloat(buf: Uint8Array, a: number, b: number): number | typeof NOT_A
 }
 
 function shortOrLatin(buf: Uint8Array, a: number, b: number): string {
-  let s = "";
-  for (let i = a; i < b; i++) s += String.fromCharCode(buf[i]);
-  return s;
+  return latin1(buf, a, b);
+}
+
+/** The bytes as one-byte characters (exact for ASCII). */
+function latin1(buf: Uint8Array, a: number, b: number): string {
+  return Buffer.prototype.latin1Slice.call(buf, a, b) as string;
 }
 
 /** True when the bytes are `[+-]?digits` (the CSV rules' integer). */
