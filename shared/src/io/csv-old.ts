@@ -1,0 +1,1204 @@
+/**
+ * CSV to and from Arrow: RFC 4180 quoting (delimiters, quotes and newlines inside quoted cells), LF
+ * or CRLF line ends, a leading byte-order mark, typed by a schema or inferred with a reported guess,
+ * streamed batch by batch, written atomically.
+ *
+ * Reading rules:
+ * - An unquoted cell equal to one of `nullValues` (default: only the empty cell) is null; a quoted
+ *   cell is never null (`""` is the empty string). Blank lines are skipped.
+ * - With `schema` (zod object or Arrow schema) the output has exactly the schema's columns in the
+ *   schema's order; file columns the schema does not declare are dropped (as `z.object` strips
+ *   unknown keys) and a declared column missing from the file is a {@link SchemaMismatchError}.
+ * - Without a schema the types are guessed (every inferred column is nullable): `true`/`false` →
+ *   Bool, integers → Int64, other decimals → Float64, `YYYY-MM-DD` → Date(DAY), ISO 8601 date-times
+ *   → Timestamp(MICROSECOND, "UTC") (no offset means UTC), anything else → Utf8. {@link readCsv}
+ *   guesses from every row; {@link readCsvBatches} from the first `inferRows` rows.
+ * - Parse errors are {@link DataIoError}s naming the file, the line (1-based, header included) and
+ *   the column.
+ *
+ * Writing rules: numbers in JS's shortest round-trip form, Int64 exact, booleans `true`/`false`,
+ * timestamps ISO 8601 UTC (`2024-01-02T03:04:05.678Z`, micro/nanoseconds kept when present), dates
+ * `YYYY-MM-DD`, binary as base64, nested values as JSON; null is an empty cell and the empty string
+ * `""`, so both survive a round trip.
+ */
+import { createReadStream } from "node:fs";
+import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import * as arrow from "apache-arrow";
+import type { z } from "zod";
+import { DataIoError, InvalidArgumentError, SchemaMismatchError } from "../errors";
+import { filterTable, validateFilter, type Filter } from "../frame/filter";
+import { arrowSchemaToZod, zodToArrowSchema, type ZodShapeInput } from "../frame/schema";
+import { ColumnBuilder, makeBatch, describe as describeValue } from "../frame/table";
+
+/** Options of {@link readCsv}, {@link parseCsv} and {@link readCsvBatches}. */
+export interface ReadCsvOptions {
+  /** Column types: a zod object (or record of zod fields) or an Arrow schema. Omit to infer. */
+  schema?: ZodShapeInput | arrow.Schema;
+  /** One character; default `","` (`"\t"` for a `.tsv` path). */
+  delimiter?: string;
+  /** One character; default `'"'`. */
+  quote?: string;
+  /** Whether the first record holds the column names; default true. */
+  header?: boolean;
+  /** Column names to use instead of the header (or `f0, f1, …` when there is no header). */
+  names?: string[];
+  /** Keep only these columns, in this order. */
+  columns?: string[];
+  /** Unquoted cell texts read as null; default `[""]`. */
+  nullValues?: string[];
+  /** Rows per record batch; default 65536. */
+  batchSize?: number;
+  /** Rows used to guess the types when there is no schema; default all rows ({@link readCsv}) or 10000 (streaming). */
+  inferRows?: number;
+  /** Keep only the rows matching this filter. */
+  filter?: Filter;
+}
+
+/** The types guessed for a CSV file, reported so they can be pinned in code. */
+export interface CsvInference {
+  /** The Arrow schema used to read the file. */
+  schema: arrow.Schema;
+  /** The same as a zod object schema (Int64 as `z.int()`). */
+  zod: z.ZodObject;
+  /** A one-line human summary, e.g. `id: Int64, name: Utf8, at: Timestamp<MICROSECOND, UTC>`. */
+  summary: string;
+  /** How many rows the guess looked at. */
+  rowsSampled: number;
+}
+
+/** What {@link readCsv} and {@link parseCsv} return. */
+export interface CsvReadResult {
+  table: arrow.Table;
+  /** The guessed types, or `null` when a schema was given. */
+  inferred: CsvInference | null;
+}
+
+/** Options of {@link writeCsv}. */
+export interface WriteCsvOptions {
+  /** One character; default `","` (`"\t"` for a `.tsv` path). */
+  delimiter?: string;
+  /** Write a header record; default true. */
+  header?: boolean;
+  /** One character used to quote cells; default `'"'`. */
+  quote?: string;
+  /** Text written for nulls; default empty. */
+  nullValue?: string;
+  /** Line end; default `"\n"`. */
+  newline?: "\n" | "\r\n";
+}
+
+const LF = 10;
+const TEXT_LABEL = "CSV text";
+
+/** The file path behind an error label (undefined for in-memory text). */
+function pathOf(label: string): string | undefined {
+  return label === TEXT_LABEL ? undefined : label;
+}
+const CR = 13;
+const DEFAULT_BATCH = 65_536;
+
+// ------------------------------------------------------------------------------------------------
+// Tokenizer
+
+type RecordSink = (cells: (string | null)[], line: number) => void;
+
+class CsvTokenizer {
+  line = 1;
+  private readonly delim: number;
+  private readonly quote: number;
+  private readonly quoteChar: string;
+  private readonly nulls: Set<string>;
+  private readonly label: string;
+
+  constructor(delim: string, quote: string, nullValues: readonly string[], label: string) {
+    this.delim = delim.charCodeAt(0);
+    this.quote = quote.charCodeAt(0);
+    this.quoteChar = quote;
+    this.nulls = new Set(nullValues);
+    this.label = label;
+  }
+
+  /** Parses complete records of `text`; returns where the unconsumed rest starts. */
+  feed(text: string, final: boolean, sink: RecordSink): number {
+    const n = text.length;
+    const delim = this.delim;
+    const quote = this.quote;
+    const nulls = this.nulls;
+    let p = 0;
+    while (p < n) {
+      const recStart = p;
+      let c = text.charCodeAt(p);
+      if (c === LF) {
+        p++;
+        this.line++;
+        continue;
+      }
+      if (c === CR) {
+        if (p + 1 < n) {
+          p += text.charCodeAt(p + 1) === LF ? 2 : 1;
+          this.line++;
+          continue;
+        }
+        if (!final) return recStart;
+        p++;
+        continue;
+      }
+      const cells: (string | null)[] = [];
+      let extraLines = 0;
+      for (;;) {
+        if (p < n && text.charCodeAt(p) === quote) {
+          let q = p + 1;
+          let value = "";
+          for (;;) {
+            const e = text.indexOf(this.quoteChar, q);
+            if (e < 0) {
+              if (!final) return recStart;
+              throw new DataIoError(
+                `${this.label} line ${this.line}: a quoted cell in column ${cells.length + 1} is never closed; close the quote or escape inner quotes by doubling them.`,
+                { row: this.line, path: pathOf(this.label) },
+              );
+            }
+            if (e + 1 >= n && !final) return recStart;
+            if (e + 1 < n && text.charCodeAt(e + 1) === quote) {
+              value += text.slice(q, e + 1);
+              q = e + 2;
+              continue;
+            }
+            value += text.slice(q, e);
+            p = e + 1;
+            break;
+          }
+          for (let k = value.indexOf("\n"); k >= 0; k = value.indexOf("\n", k + 1)) extraLines++;
+          cells.push(value);
+        } else {
+          let q = p;
+          while (q < n) {
+            c = text.charCodeAt(q);
+            if (c === delim || c === LF || c === CR) break;
+            q++;
+          }
+          if (q >= n && !final) return recStart;
+          const s = text.slice(p, q);
+          cells.push(nulls.has(s) ? null : s);
+          p = q;
+        }
+        if (p >= n) break;
+        c = text.charCodeAt(p);
+        if (c === delim) {
+          p++;
+          continue;
+        }
+        if (c === LF) {
+          p++;
+          break;
+        }
+        if (c === CR) {
+          if (p + 1 < n) {
+            p += text.charCodeAt(p + 1) === LF ? 2 : 1;
+            break;
+          }
+          if (!final) return recStart;
+          p++;
+          break;
+        }
+        throw new DataIoError(
+          `${this.label} line ${this.line + extraLines}: unexpected character ${JSON.stringify(text[p])} after the closing quote of column ${cells.length}; a quoted cell must end at a delimiter or a line end (double inner quotes).`,
+          { row: this.line + extraLines, path: pathOf(this.label) },
+        );
+      }
+      const line = this.line;
+      this.line += 1 + extraLines;
+      sink(cells, line);
+    }
+    return p;
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Text → value conversion
+
+const INT_RE = /^[+-]?\d+$/;
+const FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const SPECIAL_FLOATS: Record<string, number> = {
+  NaN: NaN, nan: NaN, inf: Infinity, "+inf": Infinity, "-inf": -Infinity, Infinity: Infinity, "+Infinity": Infinity, "-Infinity": -Infinity,
+};
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TS_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function digits(s: string, from: number, count: number): number {
+  let v = 0;
+  for (let i = from; i < from + count; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return NaN;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * The common shape `YYYY-MM-DDTHH:MM:SS[.f…](Z|±HH:MM|)` parsed by char codes (no regex, no Date);
+ * NaN for anything else, which then goes through the general regex.
+ */
+function parseIsoFast(s: string): number {
+  const n = s.length;
+  if (n < 19 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return NaN;
+  const sep = s.charCodeAt(10);
+  if (sep !== 84 && sep !== 32) return NaN;
+  const y = digits(s, 0, 4);
+  const mo = digits(s, 5, 2);
+  const d = digits(s, 8, 2);
+  const h = digits(s, 11, 2);
+  const mi = digits(s, 14, 2);
+  const sec = digits(s, 17, 2);
+  if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && sec <= 60)) return NaN;
+  let ms = (daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) * 1000;
+  let p = 19;
+  if (p < n && s.charCodeAt(p) === 46) {
+    p++;
+    let frac = 0;
+    let scale = 1;
+    const start = p;
+    while (p < n) {
+      const c = s.charCodeAt(p) - 48;
+      if (c < 0 || c > 9) break;
+      if (p - start < 9) {
+        frac = frac * 10 + c;
+        scale *= 10;
+      }
+      p++;
+    }
+    if (p === start) return NaN;
+    ms += (frac / scale) * 1000;
+  }
+  if (p === n) return ms;
+  const z = s.charCodeAt(p);
+  if ((z === 90 || z === 122) && p + 1 === n) return ms;
+  if ((z === 43 || z === 45) && (p + 6 === n || p + 5 === n || p + 3 === n)) {
+    const oh = digits(s, p + 1, 2);
+    const om = p + 3 === n ? 0 : digits(s, n - 2, 2);
+    if (p + 6 === n && s.charCodeAt(p + 3) !== 58) return NaN;
+    if (!(oh <= 23 && om <= 59)) return NaN;
+    return ms - (z === 45 ? -1 : 1) * (oh * 60 + om) * 60_000;
+  }
+  return NaN;
+}
+
+/**
+ * Parses an ISO 8601 date-time (`2024-01-02T03:04:05.123456Z`, a space instead of `T`, an offset
+ * or none = UTC) to epoch milliseconds with the sub-millisecond part as a fraction; NaN when it is
+ * not one.
+ */
+export function parseIsoTimestampMs(s: string): number {
+  const fast = parseIsoFast(s);
+  if (fast === fast) return fast;
+  const m = TS_RE.exec(s);
+  if (!m) return NaN;
+  const [, y, mo, d, h, mi, sec, frac, tz] = m;
+  const month = +mo;
+  const day = +d;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || +h > 23 || +mi > 59 || (sec !== undefined && +sec > 60)) return NaN;
+  let ms = Date.UTC(+y, month - 1, day, +h, +mi, sec ? +sec : 0);
+  if (frac) ms += Number(`0.${frac}`) * 1000;
+  if (tz && tz !== "Z" && tz !== "z") {
+    const sign = tz[0] === "-" ? -1 : 1;
+    const digits = tz.slice(1).replace(":", "");
+    const offMin = +digits.slice(0, 2) * 60 + (digits.length > 2 ? +digits.slice(2, 4) : 0);
+    ms -= sign * offMin * 60_000;
+  }
+  return ms;
+}
+
+/** Parses `YYYY-MM-DD` to the epoch milliseconds of that UTC midnight; NaN when it is not one. */
+export function parseIsoDateMs(s: string): number {
+  const m = DATE_RE.exec(s);
+  if (!m) return NaN;
+  const month = +m[2];
+  const day = +m[3];
+  if (month < 1 || month > 12 || day < 1 || day > 31) return NaN;
+  return Date.UTC(+m[1], month - 1, day);
+}
+
+const TRUE_TEXT = new Set(["true", "True", "TRUE", "t", "T", "1", "yes", "Yes", "YES", "y", "Y"]);
+const FALSE_TEXT = new Set(["false", "False", "FALSE", "f", "F", "0", "no", "No", "NO", "n", "N"]);
+
+type TextConverter = (s: string) => unknown;
+const INVALID = Symbol("invalid");
+
+/** A converter from cell text to the JS value the column builder takes, or INVALID. */
+export function textConverter(type: arrow.DataType, subject: string, column: string): TextConverter {
+  if (arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type)) return (s) => s;
+  if (arrow.DataType.isFloat(type)) {
+    return (s) => {
+      if (FLOAT_RE.test(s)) return Number(s);
+      const x = SPECIAL_FLOATS[s];
+      return x === undefined ? INVALID : x;
+    };
+  }
+  if (arrow.DataType.isInt(type)) {
+    if (type.bitWidth === 64) {
+      return (s) => {
+        if (!INT_RE.test(s)) return INVALID;
+        return s.length < 16 ? Number(s) : BigInt(s);
+      };
+    }
+    const bits = type.bitWidth;
+    const min = type.isSigned ? -(2 ** (bits - 1)) : 0;
+    const max = type.isSigned ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+    return (s) => {
+      if (!INT_RE.test(s)) return INVALID;
+      const x = Number(s);
+      return x < min || x > max ? INVALID : x;
+    };
+  }
+  if (arrow.DataType.isBool(type)) {
+    return (s) => (TRUE_TEXT.has(s) ? true : FALSE_TEXT.has(s) ? false : INVALID);
+  }
+  if (arrow.DataType.isTimestamp(type)) {
+    return (s) => {
+      const ms = parseIsoTimestampMs(s);
+      if (!Number.isNaN(ms)) return ms;
+      const d = parseIsoDateMs(s);
+      return Number.isNaN(d) ? INVALID : d;
+    };
+  }
+  if (arrow.DataType.isDate(type)) {
+    return (s) => {
+      const d = parseIsoDateMs(s);
+      if (!Number.isNaN(d)) return d;
+      const ms = parseIsoTimestampMs(s);
+      return Number.isNaN(ms) ? INVALID : ms;
+    };
+  }
+  if (arrow.DataType.isBinary(type)) return (s) => new Uint8Array(Buffer.from(s, "base64"));
+  if (arrow.DataType.isDictionary(type) && arrow.DataType.isUtf8(type.dictionary)) return (s) => s;
+  throw new InvalidArgumentError(
+    `${subject}: column ${JSON.stringify(column)} has type ${type}, which cannot be read from text; use a number, integer, bigint, string, boolean or date type.`,
+  );
+}
+
+// ------------------------------------------------------------------------------------------------
+// Inference
+
+const B_BOOL = 1;
+const B_INT = 2;
+const B_FLOAT = 4;
+const B_DATE = 8;
+const B_TS = 16;
+const B_ALL = 31;
+
+class TypeGuesser {
+  readonly bits: number[];
+  readonly seen: boolean[];
+  rows = 0;
+  constructor(n: number) {
+    this.bits = new Array(n).fill(B_ALL);
+    this.seen = new Array(n).fill(false);
+  }
+  add(cells: readonly (string | null)[]): void {
+    this.rows++;
+    for (let i = 0; i < cells.length && i < this.bits.length; i++) {
+      const s = cells[i];
+      if (s === null) continue;
+      this.seen[i] = true;
+      let b = this.bits[i];
+      if (b === 0) continue;
+      if (b & B_BOOL && !(s === "true" || s === "false" || s === "True" || s === "False" || s === "TRUE" || s === "FALSE")) b &= ~B_BOOL;
+      if (b & B_INT && !INT_RE.test(s)) b &= ~B_INT;
+      if (b & B_FLOAT && !FLOAT_RE.test(s) && SPECIAL_FLOATS[s] === undefined) b &= ~B_FLOAT;
+      if (b & B_DATE && Number.isNaN(parseIsoDateMs(s))) b &= ~B_DATE;
+      if (b & B_TS && Number.isNaN(parseIsoTimestampMs(s))) b &= ~B_TS;
+      this.bits[i] = b;
+    }
+  }
+  schema(names: readonly string[]): arrow.Schema {
+    return new arrow.Schema(
+      names.map((name, i) => {
+        const b = this.bits[i];
+        let type: arrow.DataType;
+        if (!this.seen[i]) type = new arrow.Utf8();
+        else if (b & B_BOOL) type = new arrow.Bool();
+        else if (b & B_INT) type = new arrow.Int64();
+        else if (b & B_FLOAT) type = new arrow.Float64();
+        else if (b & B_DATE) type = new arrow.DateDay();
+        else if (b & B_TS) type = new arrow.TimestampMicrosecond("UTC");
+        else type = new arrow.Utf8();
+        return new arrow.Field(name, type, true);
+      }),
+    );
+  }
+}
+
+/** Builds the reported guess from an inferred schema. */
+export function inferenceOf(schema: arrow.Schema, rowsSampled: number): CsvInference {
+  return {
+    schema,
+    zod: arrowSchemaToZod(schema),
+    summary: schema.fields.map((f) => `${f.name}: ${f.type}`).join(", "),
+    rowsSampled,
+  };
+}
+
+// ------------------------------------------------------------------------------------------------
+// Options and schema resolution
+
+interface ResolvedCsvOptions {
+  delimiter: string;
+  quote: string;
+  header: boolean;
+  names?: string[];
+  columns?: string[];
+  nullValues: string[];
+  batchSize: number;
+  inferRows: number;
+  schema?: arrow.Schema;
+  filter: Filter;
+}
+
+/** Resolves a zod or Arrow schema option to an Arrow schema. */
+export function toArrowSchema(schema: ZodShapeInput | arrow.Schema | undefined): arrow.Schema | undefined {
+  if (schema === undefined) return undefined;
+  return schema instanceof arrow.Schema ? schema : zodToArrowSchema(schema);
+}
+
+function oneChar(v: unknown, name: string, fallback: string, caller: string): string {
+  if (v === undefined) return fallback;
+  if (typeof v !== "string" || v.length !== 1 || v === "\n" || v === "\r") {
+    throw new InvalidArgumentError(`${caller}: option ${name} must be one character (not a line end), got ${describeValue(v)}.`);
+  }
+  return v;
+}
+
+/** Checks a positive integer option. */
+export function positiveInt(v: unknown, name: string, fallback: number, caller: string): number {
+  if (v === undefined) return fallback;
+  if (v === Infinity) return v;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
+    throw new InvalidArgumentError(`${caller}: option ${name} must be a positive integer, got ${describeValue(v)}.`);
+  }
+  return v;
+}
+
+function resolveOptions(opts: ReadCsvOptions, caller: string, path: string | undefined, inferDefault: number): ResolvedCsvOptions {
+  if (opts === null || typeof opts !== "object") throw new InvalidArgumentError(`${caller}: options must be an object.`);
+  const tsv = path !== undefined && /\.tsv$/i.test(path);
+  const delimiter = oneChar(opts.delimiter, "delimiter", tsv ? "\t" : ",", caller);
+  const quote = oneChar(opts.quote, "quote", '"', caller);
+  if (quote === delimiter) throw new InvalidArgumentError(`${caller}: quote and delimiter must differ (both ${JSON.stringify(quote)}).`);
+  const strList = (v: unknown, name: string): string[] | undefined => {
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) {
+      throw new InvalidArgumentError(`${caller}: option ${name} must be an array of strings, got ${describeValue(v)}.`);
+    }
+    return v;
+  };
+  return {
+    delimiter,
+    quote,
+    header: opts.header ?? true,
+    names: strList(opts.names, "names"),
+    columns: strList(opts.columns, "columns"),
+    nullValues: strList(opts.nullValues, "nullValues") ?? [""],
+    batchSize: positiveInt(opts.batchSize, "batchSize", DEFAULT_BATCH, caller),
+    inferRows: positiveInt(opts.inferRows, "inferRows", inferDefault, caller),
+    schema: toArrowSchema(opts.schema),
+    filter: validateFilter(opts.filter),
+  };
+}
+
+/** The plan for turning records into batches: which file column feeds which output field. */
+interface Plan {
+  schema: arrow.Schema;
+  sources: number[];
+  converters: TextConverter[];
+  fileColumns: number;
+  fileNames: string[];
+}
+
+function headerNames(first: (string | null)[] | null, o: ResolvedCsvOptions, label: string): string[] {
+  let names: string[];
+  if (o.header) {
+    if (!first) return o.names ?? [];
+    names = first.map((c, i) => (c === null || c === "" ? `f${i}` : c));
+  } else names = first ? first.map((_, i) => `f${i}`) : [];
+  if (o.names) {
+    if (first && o.names.length !== first.length) {
+      throw new InvalidArgumentError(
+        `${label}: option names lists ${o.names.length} column(s) but the file has ${first.length}; give one name per column.`,
+      );
+    }
+    names = o.names;
+  }
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) throw new DataIoError(`${label}: the header names column ${JSON.stringify(n)} twice; rename one or pass names.`);
+    seen.add(n);
+  }
+  return names;
+}
+
+function makePlan(fileNames: string[], schema: arrow.Schema, o: ResolvedCsvOptions, label: string, inferred: boolean): Plan {
+  let fields = schema.fields;
+  if (!inferred) {
+    const missing = fields.map((f) => f.name).filter((n) => !fileNames.includes(n));
+    if (missing.length) {
+      throw new SchemaMismatchError(label, { missing }, `The file has columns ${fileNames.map((n) => JSON.stringify(n)).join(", ")}.`);
+    }
+  }
+  if (o.columns) {
+    const available = fields.map((f) => f.name);
+    const unknown = o.columns.filter((c) => !available.includes(c));
+    if (unknown.length) {
+      throw new InvalidArgumentError(
+        `${label}: unknown column(s) ${unknown.map((c) => JSON.stringify(c)).join(", ")} in option columns; available columns: ${available.join(", ")}.`,
+      );
+    }
+    fields = o.columns.map((c) => fields.find((f) => f.name === c)!);
+  }
+  if (o.filter.length) validateFilter(o.filter, schema.fields.map((f) => f.name));
+  const out = new arrow.Schema(fields, schema.metadata);
+  return {
+    schema: out,
+    sources: fields.map((f) => fileNames.indexOf(f.name)),
+    converters: fields.map((f) => textConverter(f.type, label, f.name)),
+    fileColumns: fileNames.length,
+    fileNames,
+  };
+}
+
+/** Accumulates records into record batches following a plan. */
+class BatchAssembler {
+  private builders: ColumnBuilder[] = [];
+  private count = 0;
+  private filterSchema: arrow.Schema | undefined;
+  private extraBuilders: ColumnBuilder[] = [];
+  private extraSources: number[] = [];
+  private extraConverters: TextConverter[] = [];
+  readonly out: arrow.RecordBatch[] = [];
+
+  get schema(): arrow.Schema {
+    return this.plan.schema;
+  }
+
+  constructor(private readonly plan: Plan, private readonly o: ResolvedCsvOptions, private readonly label: string, fullSchema: arrow.Schema) {
+    // Filter columns that are not selected still have to be read to evaluate the filter.
+    if (o.filter.length) {
+      const selected = new Set(plan.schema.fields.map((f) => f.name));
+      const needed = [...new Set(o.filter.map((p) => p[0]))].filter((c) => !selected.has(c));
+      const extra = needed.map((c) => fullSchema.fields.find((f) => f.name === c)!);
+      this.filterSchema = new arrow.Schema([...plan.schema.fields, ...extra]);
+      this.extraSources = extra.map((f) => plan.fileNames.indexOf(f.name));
+      this.extraConverters = extra.map((f) => textConverter(f.type, label, f.name));
+    }
+    this.reset();
+  }
+
+  private reset(): void {
+    const cap = Math.min(this.o.batchSize, 65_536);
+    this.builders = this.plan.schema.fields.map((f) => new ColumnBuilder(f.name, f.type, cap, this.label));
+    if (this.filterSchema) {
+      this.extraBuilders = this.filterSchema.fields.slice(this.builders.length).map((f) => new ColumnBuilder(f.name, f.type, cap, this.label));
+    }
+    this.count = 0;
+  }
+
+  add(cells: (string | null)[], line: number): void {
+    const plan = this.plan;
+    if (cells.length !== plan.fileColumns) {
+      throw new DataIoError(
+        `${this.label} line ${line}: expected ${plan.fileColumns} field(s) like the header, found ${cells.length}; quote cells that contain the delimiter.`,
+        { row: line, path: pathOf(this.label) },
+      );
+    }
+    this.put(this.builders, plan.sources, plan.converters, plan.schema.fields, cells, line);
+    if (this.filterSchema) {
+      this.put(this.extraBuilders, this.extraSources, this.extraConverters, this.filterSchema.fields.slice(this.builders.length), cells, line);
+    }
+    if (++this.count >= this.o.batchSize) this.flush();
+  }
+
+  private put(builders: ColumnBuilder[], sources: number[], converters: TextConverter[], fields: arrow.Field[], cells: (string | null)[], line: number): void {
+    for (let j = 0; j < builders.length; j++) {
+      const s = cells[sources[j]];
+      if (s === null) {
+        if (!fields[j].nullable) {
+          throw new DataIoError(
+            `${this.label} line ${line}: column ${JSON.stringify(fields[j].name)} is empty but the schema does not allow nulls; fill the cell or make the field nullable.`,
+            { row: line, path: pathOf(this.label) },
+          );
+        }
+        builders[j].appendNull();
+        continue;
+      }
+      const v = converters[j](s);
+      if (v === INVALID) {
+        throw new DataIoError(
+          `${this.label} line ${line}: column ${JSON.stringify(fields[j].name)} holds ${describeValue(s)}, which is not a valid ${fields[j].type}; fix the cell or declare the column with another type.`,
+          { row: line, path: pathOf(this.label) },
+        );
+      }
+      builders[j].append(v, line);
+    }
+  }
+
+  flush(): void {
+    if (this.count === 0) return;
+    const batch = makeBatch(this.plan.schema, this.builders.map((b) => b.finish()), this.count);
+    if (this.filterSchema) {
+      const full = makeBatch(this.filterSchema, [...batch.data.children, ...this.extraBuilders.map((b) => b.finish())], this.count);
+      const kept = filterTable(new arrow.Table([full]), this.o.filter);
+      const names = this.plan.schema.fields.map((f) => f.name);
+      for (const b of kept.batches) {
+        if (b.numRows) this.out.push(projectBatch(b, this.plan.schema, names));
+      }
+    } else {
+      this.out.push(batch);
+    }
+    this.reset();
+  }
+}
+
+/** Keeps the named columns of a batch, in that order, without copying. */
+export function projectBatch(batch: arrow.RecordBatch, schema: arrow.Schema, names: readonly string[]): arrow.RecordBatch {
+  const idx = names.map((n) => batch.schema.fields.findIndex((f) => f.name === n));
+  const children = idx.map((i) => batch.data.children[i]);
+  return makeBatch(schema, children as arrow.Data[], batch.numRows);
+}
+
+export function emptyTable(schema: arrow.Schema): arrow.Table {
+  return new arrow.Table(schema, [makeBatch(schema, schema.fields.map((f) => new ColumnBuilder(f.name, f.type, 0, "").finish()), 0)]);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Public readers
+
+/**
+ * Parses CSV text held in memory (see the module rules).
+ * @example
+ * const { table, inferred } = parseCsv("id,name\n1,ada\n2,\n");
+ * inferred?.summary; // "id: Int64, name: Utf8"
+ */
+export function parseCsv(text: string, options: ReadCsvOptions = {}): CsvReadResult {
+  if (typeof text !== "string") throw new InvalidArgumentError(`parseCsv: text must be a string, got ${describeValue(text)}.`);
+  return parseText(text, options, TEXT_LABEL, undefined);
+}
+
+function parseText(text: string, options: ReadCsvOptions, label: string, path: string | undefined): CsvReadResult {
+  const o = resolveOptions(options, "readCsv", path, Infinity);
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  // Header.
+  let first: (string | null)[] | null = null;
+  const tok = new CsvTokenizer(o.delimiter, o.quote, o.header ? [] : o.nullValues, label);
+  let start = 0;
+  if (o.header) {
+    let got = false;
+    // Read only the first record.
+    const end = findFirstRecordEnd(text, o);
+    tok.feed(text.slice(0, end), true, (cells) => {
+      if (!got) first = cells;
+      got = true;
+    });
+    start = end;
+  }
+  const dataTok = new CsvTokenizer(o.delimiter, o.quote, o.nullValues, label);
+  dataTok.line = tok.line;
+  const startLine = tok.line;
+  let names: string[];
+  let schema = o.schema;
+  let inferred: CsvInference | null = null;
+  if (!o.header) {
+    // Peek at the first data record for the column count.
+    let peek: (string | null)[] | null = null;
+    const t2 = new CsvTokenizer(o.delimiter, o.quote, o.nullValues, label);
+    t2.feed(text.slice(0, findFirstRecordEnd(text, o)), true, (cells) => {
+      if (!peek) peek = cells;
+    });
+    names = headerNames(peek, o, label);
+  } else names = headerNames(first, o, label);
+  const body = start > 0 ? text.slice(start) : text;
+  if (!schema) {
+    const guess = new TypeGuesser(names.length);
+    const limit = o.inferRows;
+    const t3 = new CsvTokenizer(o.delimiter, o.quote, o.nullValues, label);
+    t3.line = startLine;
+    try {
+      t3.feed(body, true, (cells) => {
+        if (guess.rows >= limit) throw STOP;
+        guess.add(cells);
+      });
+    } catch (e) {
+      if (e !== STOP) throw e;
+    }
+    schema = guess.schema(names);
+    inferred = inferenceOf(schema, guess.rows);
+  }
+  const plan = makePlan(names, schema, o, label, inferred !== null);
+  const asm = new BatchAssembler(plan, o, label, schema);
+  dataTok.feed(body, true, (cells, line) => asm.add(cells, line));
+  asm.flush();
+  const table = asm.out.length ? new arrow.Table(plan.schema, asm.out) : emptyTable(plan.schema);
+  return { table, inferred };
+}
+
+const STOP = Symbol("stop");
+
+/** The end offset of the first record (after its line end), honouring quotes. */
+function findFirstRecordEnd(text: string, o: ResolvedCsvOptions): number {
+  const quote = o.quote.charCodeAt(0);
+  let inQuote = false;
+  let p = 0;
+  // Skip leading blank lines.
+  while (p < text.length && (text.charCodeAt(p) === LF || text.charCodeAt(p) === CR)) p++;
+  for (; p < text.length; p++) {
+    const c = text.charCodeAt(p);
+    if (c === quote) inQuote = !inQuote;
+    else if (!inQuote && (c === LF || c === CR)) {
+      if (c === CR && text.charCodeAt(p + 1) === LF) return p + 2;
+      return p + 1;
+    }
+  }
+  return text.length;
+}
+
+/**
+ * Reads a whole CSV file into an Arrow table (see the module rules). Without a schema the types are
+ * guessed from every row and reported in `inferred`.
+ * @example
+ * const { table, inferred } = await readCsv("orders.csv");
+ * console.log(inferred?.summary); // "order_id: Int64, amount: Float64, placed_at: Timestamp<MICROSECOND, UTC>"
+ * const typed = await readCsv("orders.csv", { schema: z.object({ order_id: z.int(), amount: z.number() }) });
+ */
+export async function readCsv(path: string, options: ReadCsvOptions = {}): Promise<CsvReadResult> {
+  const text = await readTextFile(path, "readCsv");
+  return parseText(text, options, path, path);
+}
+
+/** Reads a text file, turning a missing file or a folder into a DataIoError naming the path. */
+export async function readTextFile(path: string, caller: string): Promise<string> {
+  if (typeof path !== "string" || path.length === 0) {
+    throw new InvalidArgumentError(`${caller}: path must be a non-empty string, got ${describeValue(path)}.`);
+  }
+  try {
+    return await readFile(path, "utf8");
+  } catch (e) {
+    throw fileError(e, path, caller);
+  }
+}
+
+/** A DataIoError for a failed file access, naming the path and the fix. */
+export function fileError(e: unknown, path: string, caller: string): DataIoError {
+  const code = (e as { code?: string }).code;
+  const why =
+    code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder, not a file" : code === "EACCES" ? "permission denied" : String((e as Error).message ?? e);
+  return new DataIoError(`${caller}: cannot read ${path}: ${why}.`, { path, cause: e });
+}
+
+/**
+ * Streams a CSV file as record batches of `batchSize` rows, reading it in 1 MiB chunks so memory
+ * stays bounded. Without a schema the types are guessed from the first `inferRows` rows (default
+ * 10000); a later cell that does not fit the guess throws a DataIoError naming its line (pass a
+ * schema, or use {@link inferCsvSchema} to see the guess).
+ * @example
+ * for await (const batch of readCsvBatches("events.csv", { batchSize: 10_000 })) console.log(batch.numRows);
+ */
+export async function* readCsvBatches(path: string, options: ReadCsvOptions = {}): AsyncGenerator<arrow.RecordBatch> {
+  const o = resolveOptions(options, "readCsvBatches", path, 10_000);
+  if (typeof path !== "string" || path.length === 0) {
+    throw new InvalidArgumentError(`readCsvBatches: path must be a non-empty string, got ${describeValue(path)}.`);
+  }
+  await assertFile(path, "readCsvBatches");
+  const label = path;
+  const tok = new CsvTokenizer(o.delimiter, o.quote, o.nullValues, label);
+  const headerTok = new CsvTokenizer(o.delimiter, o.quote, [], label);
+  let names: string[] | null = null;
+  let asm: BatchAssembler | null = null;
+  let pending: { cells: (string | null)[]; line: number }[] = [];
+  let guess: TypeGuesser | null = null;
+  let leftover = "";
+  let firstChunk = true;
+  let yielded = false;
+
+  const start = (): void => {
+    let schema = o.schema;
+    let inferred = false;
+    if (!schema) {
+      schema = guess!.schema(names!);
+      inferred = true;
+    }
+    const plan = makePlan(names!, schema, o, label, inferred);
+    asm = new BatchAssembler(plan, o, label, schema);
+    for (const r of pending) asm.add(r.cells, r.line);
+    pending = [];
+  };
+  const onRecord: RecordSink = (cells, line) => {
+    if (names === null) {
+      names = headerNames(cells, o, label);
+      if (o.schema) start();
+      else guess = new TypeGuesser(names.length);
+      if (o.header) return;
+    }
+    if (asm) {
+      asm.add(cells, line);
+      return;
+    }
+    guess!.add(cells);
+    pending.push({ cells, line });
+    if (pending.length >= o.inferRows) start();
+  };
+  const process = (text: string, final: boolean): number => {
+    if (names === null && o.header) {
+      // The header goes through a tokenizer without null values, so an empty name stays "".
+      const end = findFirstRecordEnd(text, o);
+      if (end === text.length && !final) return 0;
+      headerTok.feed(text.slice(0, end), true, (cells, line) => onRecord(cells, line));
+      tok.line = headerTok.line;
+      return end + tok.feed(text.slice(end), final, onRecord);
+    }
+    return tok.feed(text, final, onRecord);
+  };
+
+  const stream = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
+  try {
+    for await (const chunk of stream as AsyncIterable<string>) {
+      let text = leftover + chunk;
+      if (firstChunk) {
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+        firstChunk = false;
+      }
+      const used = process(text, false);
+      leftover = text.slice(used);
+      const a = asm as BatchAssembler | null;
+      if (a && a.out.length) {
+        const out = a.out.splice(0);
+        yielded = true;
+        for (const b of out) yield b;
+      }
+    }
+    process(leftover, true);
+    if (names === null) names = o.names ?? [];
+    if (!asm) {
+      if (!guess) guess = new TypeGuesser(names.length);
+      start();
+    }
+    const a = asm as unknown as BatchAssembler;
+    a.flush();
+    for (const b of a.out.splice(0)) {
+      yielded = true;
+      yield b;
+    }
+    // An empty result still carries its schema downstream.
+    if (!yielded) yield emptyTable(a.schema).batches[0];
+  } catch (e) {
+    if (e instanceof DataIoError || e instanceof InvalidArgumentError || e instanceof SchemaMismatchError) throw e;
+    throw fileError(e, path, "readCsvBatches");
+  } finally {
+    stream.destroy();
+  }
+}
+
+async function assertFile(path: string, caller: string): Promise<void> {
+  try {
+    const s = await stat(path);
+    if (s.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+  } catch (e) {
+    throw fileError(e, path, caller);
+  }
+}
+
+/**
+ * Guesses the column types of a CSV file from its first `inferRows` rows (default 10000) without
+ * reading the rest.
+ * @example
+ * const guess = await inferCsvSchema("orders.csv");
+ * guess.summary; // "order_id: Int64, amount: Float64"
+ */
+export async function inferCsvSchema(path: string, options: Omit<ReadCsvOptions, "schema" | "filter"> = {}): Promise<CsvInference> {
+  const o = resolveOptions(options, "inferCsvSchema", path, 10_000);
+  await assertFile(path, "inferCsvSchema");
+  let names: string[] | null = null;
+  let guess: TypeGuesser | null = null;
+  const tok = new CsvTokenizer(o.delimiter, o.quote, o.nullValues, path);
+  let leftover = "";
+  let first = true;
+  const onRecord: RecordSink = (cells) => {
+    if (names === null) {
+      names = headerNames(cells, { ...o, nullValues: [] }, path);
+      guess = new TypeGuesser(names.length);
+      if (o.header) return;
+    }
+    if (guess!.rows >= o.inferRows) throw STOP;
+    guess!.add(cells);
+  };
+  const stream = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
+  try {
+    for await (const chunk of stream as AsyncIterable<string>) {
+      let text = leftover + chunk;
+      if (first && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      first = false;
+      leftover = text.slice(tok.feed(text, false, onRecord));
+    }
+    tok.feed(leftover, true, onRecord);
+  } catch (e) {
+    if (e !== STOP) throw e;
+  } finally {
+    stream.destroy();
+  }
+  const n = names ?? o.names ?? [];
+  const g = guess ?? new TypeGuesser(n.length);
+  const schema = g.schema(n);
+  if (o.columns) {
+    const unknown = o.columns.filter((c) => !n.includes(c));
+    if (unknown.length) {
+      throw new InvalidArgumentError(
+        `inferCsvSchema: unknown column(s) ${unknown.map((c) => JSON.stringify(c)).join(", ")} in option columns; available columns: ${n.join(", ")}.`,
+      );
+    }
+  }
+  const selected = o.columns ? new arrow.Schema(o.columns.map((c) => schema.fields.find((f) => f.name === c)!)) : schema;
+  return inferenceOf(selected, g.rows);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Writing
+
+/** Data a writer accepts: a table, record batches, or an async stream of record batches. */
+export type BatchSource = arrow.Table | Iterable<arrow.RecordBatch> | AsyncIterable<arrow.RecordBatch>;
+
+/** Iterates the batches of a table or a (sync or async) batch source. */
+export async function* batchesOf(data: BatchSource, caller: string): AsyncGenerator<arrow.RecordBatch> {
+  if (data instanceof arrow.Table) {
+    yield* data.batches;
+    return;
+  }
+  if (data === null || typeof data !== "object" || !(Symbol.asyncIterator in data || Symbol.iterator in data)) {
+    throw new InvalidArgumentError(`${caller}: data must be an Arrow Table or an iterable of RecordBatches, got ${describeValue(data)}.`);
+  }
+  let i = 0;
+  for await (const b of data as AsyncIterable<arrow.RecordBatch>) {
+    if (!(b instanceof arrow.RecordBatch)) {
+      throw new InvalidArgumentError(`${caller}: item ${i} of data is ${describeValue(b)}, not an Arrow RecordBatch.`);
+    }
+    i++;
+    yield b;
+  }
+}
+
+/**
+ * Writes a file atomically: `write` receives a handle on a temporary file beside `path`, which is
+ * renamed over `path` only when `write` resolves; on any error the temporary file is removed and
+ * nothing appears at `path`. The parent folder is created when missing.
+ */
+export async function writeFileAtomic(
+  path: string,
+  caller: string,
+  write: (append: (chunk: string | Uint8Array) => Promise<void>) => Promise<void>,
+): Promise<void> {
+  if (typeof path !== "string" || path.length === 0) {
+    throw new InvalidArgumentError(`${caller}: path must be a non-empty string, got ${describeValue(path)}.`);
+  }
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    await mkdir(dir, { recursive: true });
+    handle = await open(tmp, "wx");
+    const h = handle;
+    await write(async (chunk) => {
+      await h.write(chunk as Uint8Array);
+    });
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(tmp, path);
+  } catch (e) {
+    if (handle) await handle.close().catch(() => undefined);
+    await rm(tmp, { force: true }).catch(() => undefined);
+    if (e instanceof DataIoError || e instanceof InvalidArgumentError || e instanceof SchemaMismatchError) throw e;
+    const code = (e as { code?: string }).code;
+    throw new DataIoError(
+      `${caller}: cannot write ${path}: ${code === "EACCES" ? "permission denied" : code === "ENOENT" ? "no such folder" : String((e as Error).message ?? e)}.`,
+      { path, cause: e },
+    );
+  }
+}
+
+type CellFormatter = (i: number) => string | null;
+const decoder = new TextDecoder();
+
+function pad(n: number, w: number): string {
+  return String(n).padStart(w, "0");
+}
+
+/** Formats epoch days as YYYY-MM-DD. */
+export function formatDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+let cachedDay = NaN;
+let cachedDayText = "";
+
+function two(n: number): string {
+  return n < 10 ? "0" + n : String(n);
+}
+
+/** ISO 8601 UTC text of epoch milliseconds (integer) plus optional sub-millisecond digits. */
+function isoOfMs(ms: number, sub: string): string {
+  const day = Math.floor(ms / 86_400_000);
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDayText = new Date(day * 86_400_000).toISOString().slice(0, 11);
+  }
+  let rest = ms - day * 86_400_000;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const mi = Math.floor(rest / 60_000);
+  rest -= mi * 60_000;
+  const sec = Math.floor(rest / 1000);
+  const milli = rest - sec * 1000;
+  return `${cachedDayText}${two(h)}:${two(mi)}:${two(sec)}.${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}${sub}Z`;
+}
+
+/** Formats a timestamp stored in `unit` as ISO 8601 UTC, keeping sub-millisecond digits when present. */
+export function formatTimestamp(raw: bigint, unit: arrow.TimeUnit): string {
+  const x = Number(raw);
+  if (unit === arrow.TimeUnit.SECOND) return isoOfMs(x * 1000, "");
+  if (unit === arrow.TimeUnit.MILLISECOND) return isoOfMs(x, "");
+  if (unit === arrow.TimeUnit.MICROSECOND && Number.isSafeInteger(x)) {
+    const ms = Math.floor(x / 1000);
+    const us = x - ms * 1000;
+    return isoOfMs(ms, us === 0 ? "" : us < 10 ? "00" + us : us < 100 ? "0" + us : String(us));
+  }
+  const per = unit === arrow.TimeUnit.MICROSECOND ? 1000n : 1_000_000n;
+  let rem = raw % per;
+  let ms = raw / per;
+  if (rem < 0n) {
+    rem += per;
+    ms -= 1n;
+  }
+  return isoOfMs(Number(ms), rem === 0n ? "" : pad(Number(rem), unit === arrow.TimeUnit.MICROSECOND ? 3 : 6));
+}
+
+/** Builds a per-row formatter for one column of a batch (nulls → null). */
+export function cellFormatter(vector: arrow.Vector, jsonNested: boolean): CellFormatter {
+  const type = vector.type as arrow.DataType;
+  const data = vector.data[0];
+  const valid = (i: number): boolean => vector.isValid(i);
+  if (arrow.DataType.isTimestamp(type)) {
+    const values = data.values as BigInt64Array;
+    const unit = type.unit;
+    return (i) => (valid(i) ? formatTimestamp(values[i], unit) : null);
+  }
+  if (arrow.DataType.isDate(type)) return (i) => (valid(i) ? formatDate(Number(vector.get(i))) : null);
+  if (arrow.DataType.isBinary(type) || arrow.DataType.isLargeBinary(type) || arrow.DataType.isFixedSizeBinary(type)) {
+    return (i) => (valid(i) ? Buffer.from(vector.get(i) as Uint8Array).toString("base64") : null);
+  }
+  if ((arrow.DataType.isFloat(type) && type.precision !== arrow.Precision.HALF) || (arrow.DataType.isInt(type) && vector.data.length === 1)) {
+    // Direct typed-array access: no per-value visitor dispatch.
+    const values = data.values as Float64Array | BigInt64Array;
+    if (vector.nullCount === 0) return (i) => String(values[i]);
+    return (i) => (valid(i) ? String(values[i]) : null);
+  }
+  if (arrow.DataType.isUtf8(type) && vector.data.length === 1) {
+    const offsets = data.valueOffsets as Int32Array;
+    const bytes = data.values as Uint8Array;
+    const noNulls = vector.nullCount === 0;
+    return (i) => {
+      if (!noNulls && !valid(i)) return null;
+      const a = offsets[i];
+      const b = offsets[i + 1];
+      // Short ASCII strings: decoding by char codes beats TextDecoder's call overhead.
+      if (b - a < 24) {
+        let out = "";
+        for (let k = a; k < b; k++) {
+          const c = bytes[k];
+          if (c > 127) return decoder.decode(bytes.subarray(a, b));
+          out += String.fromCharCode(c);
+        }
+        return out;
+      }
+      return decoder.decode(bytes.subarray(a, b));
+    };
+  }
+  if (arrow.DataType.isFloat(type) || arrow.DataType.isInt(type) || arrow.DataType.isBool(type) || arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type) || arrow.DataType.isDictionary(type)) {
+    return (i) => {
+      const v = vector.get(i);
+      return v === null || v === undefined ? null : String(v);
+    };
+  }
+  return (i) => {
+    const v = vector.get(i);
+    if (v === null || v === undefined) return null;
+    const plain = typeof (v as { toJSON?: () => unknown }).toJSON === "function" ? (v as { toJSON: () => unknown }).toJSON() : v;
+    return jsonNested ? JSON.stringify(plain, (_k, x) => (typeof x === "bigint" ? x.toString() : x)) : String(plain);
+  };
+}
+
+/**
+ * Writes a table or a stream of record batches to a CSV file atomically (a temporary file renamed
+ * into place; a failed write leaves nothing behind). See the module rules for value formats.
+ * Returns the number of data rows written.
+ * @example
+ * await writeCsv(table, "out/orders.csv");
+ * await writeCsv(readParquetBatches("lake/orders"), "orders.csv", { delimiter: ";" });
+ */
+export async function writeCsv(data: BatchSource, path: string, options: WriteCsvOptions = {}): Promise<{ rows: number }> {
+  const caller = "writeCsv";
+  const tsv = typeof path === "string" && /\.tsv$/i.test(path);
+  const delimiter = oneChar(options.delimiter, "delimiter", tsv ? "\t" : ",", caller);
+  const quote = oneChar(options.quote, "quote", '"', caller);
+  const nullValue = options.nullValue ?? "";
+  const newline = options.newline ?? "\n";
+  if (newline !== "\n" && newline !== "\r\n") throw new InvalidArgumentError(`${caller}: option newline must be "\\n" or "\\r\\n".`);
+  const header = options.header ?? true;
+  const needsQuote = new RegExp(`[${escapeRe(delimiter)}${escapeRe(quote)}\\r\\n]|^\\s|\\s$`);
+  const doubled = new RegExp(escapeRe(quote), "g");
+  // The empty string is quoted so that it reads back as "" and not as null.
+  const q = (s: string): string =>
+    s === "" || s === nullValue || needsQuote.test(s) ? quote + s.replace(doubled, quote + quote) + quote : s;
+  let rows = 0;
+  await writeFileAtomic(path, caller, async (append) => {
+    let schema: arrow.Schema | undefined;
+    for await (const batch of batchesOf(data, caller)) {
+      if (!schema) {
+        schema = batch.schema;
+        if (header) await append(schema.fields.map((f) => q(f.name)).join(delimiter) + newline);
+      }
+      const n = batch.numRows;
+      const cols = batch.schema.fields.map((_, c) => {
+        const f = cellFormatter(batch.getChildAt(c)!, true);
+        const t = batch.schema.fields[c].type;
+        const isText = !(arrow.DataType.isFloat(t) || arrow.DataType.isInt(t) || arrow.DataType.isBool(t));
+        return { f, isText };
+      });
+      const parts: string[] = new Array(n);
+      const cells: string[] = new Array(cols.length);
+      for (let i = 0; i < n; i++) {
+        for (let c = 0; c < cols.length; c++) {
+          const v = cols[c].f(i);
+          cells[c] = v === null ? nullValue : cols[c].isText ? q(v) : v;
+        }
+        parts[i] = cells.join(delimiter);
+      }
+      if (n) await append(parts.join(newline) + newline);
+      rows += n;
+    }
+    if (!schema && header) {
+      if (data instanceof arrow.Table && data.schema.fields.length) await append(data.schema.fields.map((f) => q(f.name)).join(delimiter) + newline);
+    }
+  });
+  return { rows };
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
+}
