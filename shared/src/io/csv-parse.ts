@@ -219,23 +219,40 @@ export function parseFloatBytes(buf: Uint8Array, a: number, b: number): number |
     neg = buf[p] === 45;
     p++;
   }
-  let mant = 0;
+  // The significant digits as hi (the first 9) and lo (up to 8 more, loDigits of them).
+  let hi = 0;
+  let lo = 0;
+  let loDigits = 0;
   let digitsSeen = 0;
   let sig = 0;
   let scale = 0;
   let c = 0;
   while (p < b && (c = buf[p] - 48) >= 0 && c <= 9) {
-    if (sig > 0 || c !== 0) sig++;
-    mant = mant * 10 + c;
+    if (sig > 0 || c !== 0) {
+      if (sig < 9) hi = hi * 10 + c;
+      else if (loDigits < 8) {
+        lo = lo * 10 + c;
+        loDigits++;
+      }
+      sig++;
+    }
     digitsSeen++;
     p++;
   }
+  // Integer digits beyond the 17 kept scale the value up.
+  if (sig > 17) scale += sig - 17;
   if (p < b && buf[p] === 46) {
     p++;
     while (p < b && (c = buf[p] - 48) >= 0 && c <= 9) {
-      if (sig > 0 || c !== 0) sig++;
-      mant = mant * 10 + c;
-      scale--;
+      if (sig > 0 || c !== 0) {
+        if (sig < 9) hi = hi * 10 + c;
+        else if (loDigits < 8) {
+          lo = lo * 10 + c;
+          loDigits++;
+        }
+        sig++;
+      }
+      if (sig <= 17) scale--;
       digitsSeen++;
       p++;
     }
@@ -258,14 +275,19 @@ export function parseFloatBytes(buf: Uint8Array, a: number, b: number): number |
     scale += eneg ? -e : e;
   }
   if (p !== b) return NOT_A_NUMBER;
-  if (mant <= 9007199254740992 && scale >= -22 && scale <= 22) {
-    // Both operands exact: one correctly rounded operation.
-    const x = scale < 0 ? mant / POW10[-scale] : mant * POW10[scale];
-    return neg ? -x : x;
-  }
-  if (sig <= 17 && scale < 0 && scale >= -22) {
-    const x = divideExact(buf, a, b, sig, -scale);
-    if (x === x) return neg ? -x : x;
+  if (sig <= 17) {
+    // The digits exactly, as big + lo (hi < 10^9 times 10^loDigits ≤ 10^8 is exact).
+    const big = hi * POW10[loDigits];
+    const s1 = big + lo;
+    if (s1 <= 9007199254740992 && scale >= -22 && scale <= 22) {
+      // Both operands exact: one correctly rounded operation.
+      const x = scale < 0 ? s1 / POW10[-scale] : s1 * POW10[scale];
+      return neg ? -x : x;
+    }
+    if (scale < 0 && scale >= -22) {
+      const x = divideExact(s1, big - s1 + lo, POW10[-scale]);
+      if (x === x) return neg ? -x : x;
+    }
   }
   // A valid decimal the fast paths cannot round exactly: V8's own conversion of its text.
   return Number(latin1(buf, a, b));
@@ -322,30 +344,11 @@ function roundsTo(q: number, s1: number, s2: number, d: number): number {
 }
 
 /**
- * A decimal of 16 or 17 significant digits divided by 10^k (k ≤ 22), correctly rounded: the
- * digits as an exact double-double (high 9 digits·10^8 + low 8 digits), divided, then checked and
- * if needed moved one step by the exact residual; NaN when a tie is too close to call.
+ * (s1 + s2) / d correctly rounded, for an exact double-double numerator and d = 10^k (k ≤ 22):
+ * divided, then checked and if needed moved one step by the exact residual; NaN when a tie is
+ * too close to call.
  */
-function divideExact(buf: Uint8Array, a: number, b: number, sig: number, k: number): number {
-  let hi = 0;
-  let lo = 0;
-  let seen = 0;
-  for (let p = a; p < b; p++) {
-    const c = buf[p] - 48;
-    if (c < 0 || c > 9) {
-      if (buf[p] === 46) continue;
-      if (buf[p] === 45 || buf[p] === 43) continue;
-      break;
-    }
-    if (seen === 0 && c === 0) continue;
-    if (seen < sig - 8) hi = hi * 10 + c;
-    else lo = lo * 10 + c;
-    seen++;
-  }
-  const big = hi * 1e8;
-  const s1 = big + lo;
-  const s2 = big - s1 + lo;
-  const d = POW10[k];
+function divideExact(s1: number, s2: number, d: number): number {
   let q = s1 / d;
   for (let step = 0; step < 2; step++) {
     const verdict = roundsTo(q, s1, s2, d);
@@ -412,6 +415,14 @@ class Validity {
   }
 }
 
+/**
+ * The first `n` values of a sink's array for its finished column: the array itself when full (a
+ * sink is not used after `finish`), else a copy, so no spare capacity stays referenced.
+ */
+function used<T extends Float64Array | BigInt64Array | Uint8Array | Int32Array>(a: T, n: number): T {
+  return (n === a.length ? a : a.slice(0, n)) as T;
+}
+
 /** Float64 cells parsed from bytes into a Float64Array. */
 class Float64Sink implements CellSink {
   length = 0;
@@ -445,7 +456,7 @@ class Float64Sink implements CellSink {
   }
   finish(): arrow.Data {
     const n = this.length;
-    return arrow.makeData({ type: new arrow.Float64(), length: n, nullCount: this.valid.nulls, nullBitmap: this.valid.bitmap(n), data: this.values.slice(0, n) });
+    return arrow.makeData({ type: new arrow.Float64(), length: n, nullCount: this.valid.nulls, nullBitmap: this.valid.bitmap(n), data: used(this.values, n) });
   }
 }
 
@@ -507,7 +518,7 @@ class Int64Sink implements CellSink {
   }
   finish(): arrow.Data {
     const n = this.length;
-    return arrow.makeData({ type: new arrow.Int64(), length: n, nullCount: this.valid.nulls, nullBitmap: this.valid.bitmap(n), data: this.values.slice(0, n) });
+    return arrow.makeData({ type: new arrow.Int64(), length: n, nullCount: this.valid.nulls, nullBitmap: this.valid.bitmap(n), data: used(this.values, n) });
   }
 }
 
@@ -572,8 +583,8 @@ class Utf8Sink implements CellSink {
       length: n,
       nullCount: this.valid.nulls,
       nullBitmap: this.valid.bitmap(n),
-      valueOffsets: this.offsets.slice(0, n + 1),
-      data: this.bytes.slice(0, this.used),
+      valueOffsets: used(this.offsets, n + 1),
+      data: used(this.bytes, this.used),
     });
   }
 }
