@@ -9,7 +9,8 @@
  * - With `schema` (zod object or Arrow schema) the output has exactly the schema's columns in the
  *   schema's order; file columns the schema does not declare are dropped (as `z.object` strips
  *   unknown keys) and a declared column missing from the file is a {@link SchemaMismatchError}.
- * - Without a schema the types are guessed (every inferred column is nullable): `true`/`false` →
+ * - Without a schema the types are guessed (every inferred column is nullable), in the same pass as
+ *   the read (a column widens when a later value does not fit, see `csv-parse.ts`): `true`/`false` →
  *   Bool, integers → Int64, other decimals → Float64, `YYYY-MM-DD` → Date(DAY), ISO 8601 date-times
  *   → Timestamp(MICROSECOND, "UTC") (no offset means UTC), anything else → Utf8. {@link readCsv}
  *   guesses from every row; {@link readCsvBatches} from the first `inferRows` rows.
@@ -89,14 +90,8 @@ export interface WriteCsvOptions {
   newline?: "\n" | "\r\n";
 }
 
-const LF = 10;
 const TEXT_LABEL = "CSV text";
 
-/** The file path behind an error label (undefined for in-memory text). */
-function pathOf(label: string): string | undefined {
-  return label === TEXT_LABEL ? undefined : label;
-}
-const CR = 13;
 const DEFAULT_BATCH = 65_536;
 
 // ------------------------------------------------------------------------------------------------
@@ -533,7 +528,8 @@ export function parseCsv(text: string, options: ReadCsvOptions = {}): CsvReadRes
 
 /**
  * Reads a whole CSV file into an Arrow table (see the module rules). Without a schema the types are
- * guessed in the same pass as the read, from every row, and reported in `inferred`.
+ * guessed in the same pass as the read, from every row, and reported in `inferred` (for the columns
+ * read: with `columns`, those and the filter's).
  * @example
  * const { table, inferred } = await readCsv("orders.csv");
  * console.log(inferred?.summary); // "order_id: Int64, amount: Float64, placed_at: Timestamp<MICROSECOND, UTC>"
@@ -552,18 +548,6 @@ export async function readFileBytes(path: string, caller: string): Promise<Buffe
   }
   try {
     return await readFile(path);
-  } catch (e) {
-    throw fileError(e, path, caller);
-  }
-}
-
-/** Reads a text file, turning a missing file or a folder into a DataIoError naming the path. */
-export async function readTextFile(path: string, caller: string): Promise<string> {
-  if (typeof path !== "string" || path.length === 0) {
-    throw new InvalidArgumentError(`${caller}: path must be a non-empty string, got ${describeValue(path)}.`);
-  }
-  try {
-    return await readFile(path, "utf8");
   } catch (e) {
     throw fileError(e, path, caller);
   }
