@@ -1,6 +1,7 @@
 /**
  * Feature-store benchmarks: the point-in-time join of 200k entity rows against the 1M-row benchmark
- * table (50k customers) on both paths — in-process over Arrow and as SQL inside the warehouse — and
+ * table (50k customers) on both paths — in-process over Arrow and as SQL inside the warehouse (both
+ * plans: range join, then index probes after `store.prepare()`) — and
  * online lookups (p50/p99 for 1 and 100 keys) on the embedded warehouse and on the server.
  * Called by `bench/run.ts`.
  */
@@ -144,17 +145,27 @@ export async function benchFeatureStore(options: FeatureStoreBenchOptions = {}):
         schema,
       });
       const store = await FeatureStore.open({ warehouse: wh, views: [view], schema: ns });
-      const sqlTimes = await timeRuns(runs, () =>
-        store.getHistoricalFeatures({ entityRows: { sql: `SELECT customer_id, event_ts, label FROM "${ns}".bench_entities` }, features: view.select(...FEATURES) }),
-      );
-      results.push({ name: "feature-store: getHistoricalFeatures as SQL on the server (entity query)", medianMs: median(sqlTimes), runs, extra: joinExtra(shape, sqlTimes) });
-      const arrowTimes = await timeRuns(runs, () => store.getHistoricalFeatures({ entityRows, features: view.select(...FEATURES) }));
-      results.push({
-        name: "feature-store: getHistoricalFeatures as SQL on the server (Arrow entity rows, incl. load)",
-        medianMs: median(arrowTimes),
-        runs,
-        extra: joinExtra(shape, arrowTimes),
-      });
+      // The same statement with both plans in this run: range join + DISTINCT ON first (no index),
+      // then, after prepare() built the (customer_id, event_ts) index, one index probe per entity row.
+      const entityQuery = { sql: `SELECT customer_id, event_ts, label FROM "${ns}".bench_entities` };
+      for (const plan of ["range-join", "lateral"] as const) {
+        if (plan === "lateral") {
+          const t0 = performance.now();
+          await store.prepare();
+          results.push({ name: "feature-store: prepare() builds the point-in-time index on the server (1M rows)", medianMs: performance.now() - t0, runs: 1 });
+        }
+        const check = await store.getHistoricalFeatures({ entityRows: entityQuery, features: view.select(...FEATURES) });
+        if (check.plans.bench_customer !== plan) throw new Error(`expected the ${plan} plan, got ${check.plans.bench_customer}`);
+        const sqlTimes = await timeRuns(runs, () => store.getHistoricalFeatures({ entityRows: entityQuery, features: view.select(...FEATURES) }));
+        results.push({ name: `feature-store: getHistoricalFeatures as SQL on the server, ${plan} plan (entity query)`, medianMs: median(sqlTimes), runs, extra: joinExtra(shape, sqlTimes) });
+        const arrowTimes = await timeRuns(runs, () => store.getHistoricalFeatures({ entityRows, features: view.select(...FEATURES) }));
+        results.push({
+          name: `feature-store: getHistoricalFeatures as SQL on the server, ${plan} plan (Arrow entity rows, incl. load)`,
+          medianMs: median(arrowTimes),
+          runs,
+          extra: joinExtra(shape, arrowTimes),
+        });
+      }
       const inProcTimes = await timeRuns(runs, () => store.getHistoricalFeatures({ entityRows, features: view.select(...FEATURES), engine: "in-process" }));
       results.push({ name: "feature-store: getHistoricalFeatures in-process from a server table", medianMs: median(inProcTimes), runs, extra: joinExtra(shape, inProcTimes) });
       await store.materialize({ start: new Date("2024-01-01Z"), end: new Date("2025-01-02Z") });

@@ -14,6 +14,8 @@
  * reference figures of the same run; it is skipped with a message where Python or those packages
  * are missing. The "search" group times GridSearchCV (8 candidates × 5 folds, 200k rows, nJobs 2)
  * beside scikit-learn's GridSearchCV(n_jobs=2) on the same rows in the same run (bench/search_peer.py).
+ * are missing. The "io" group (CSV and JSON readers, `move` CSV → partitioned Parquet) runs
+ * pyarrow's single-threaded readers on the same files in the same run (`bench/io_peers.py`).
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -21,7 +23,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BenchResult } from "./util";
 
-const GROUPS = ["lake", "warehouse", "feature-store", "pipeline", "linear-model", "monitor", "search", "tracking", "peers"] as const;
+const GROUPS = ["lake", "warehouse", "feature-store", "pipeline", "linear-model", "io", "monitor", "search", "tracking", "peers"] as const;
 type Group = (typeof GROUPS)[number];
 
 const pgUrl = process.env.TRELLIS_BENCH_PG_URL || process.env.TRELLIS_TEST_PG_URL || undefined;
@@ -69,6 +71,10 @@ async function runGroup(group: Group): Promise<BenchResult[]> {
     case "tracking": {
       const { benchTracking } = await import("./tracking");
       return benchTracking({ pgUrl });
+    }
+    case "io": {
+      const { benchIo } = await import("./io");
+      return benchIo(3);
     }
     case "peers":
       return runPeers();

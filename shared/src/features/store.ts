@@ -21,7 +21,8 @@ import {
 import type { AnyFeatureView } from "./feature-view";
 import { type MaterializeResult, type OnlineResult, getOnline, materializeViews } from "./online";
 import { pointInTimeIndices } from "./point-in-time";
-import { ROW_ORDER_COLUMN, matchedColumn, pointInTimeSql, sourceFromItem } from "./point-in-time-sql";
+import { type PointInTimeIndexResult, ensurePointInTimeIndex, findPointInTimeIndex } from "./point-in-time-index";
+import { type PointInTimePlan, ROW_ORDER_COLUMN, matchedColumn, pointInTimeSql, sourceFromItem } from "./point-in-time-sql";
 import { checkAndConform, checkSourceSchema, conformColumn, type QualityReport, qualityReport } from "./quality";
 import { type RegisteredView, ensureSchema, listRegisteredViews, registerViews } from "./registry";
 import { describeSource, readSourceRows } from "./source-reader";
@@ -79,9 +80,15 @@ export class FeatureFrame<Row> {
   readonly table: arrow.Table;
   /** Which engine computed it. */
   readonly engine: "warehouse" | "in-process";
-  constructor(table: arrow.Table, engine: "warehouse" | "in-process") {
+  /**
+   * On the warehouse engine, the plan each view was joined with, by view name (`"lateral"` when its
+   * table has a point-in-time index, see {@link FeatureStore.prepare}); empty in-process.
+   */
+  readonly plans: Readonly<Record<string, PointInTimePlan>>;
+  constructor(table: arrow.Table, engine: "warehouse" | "in-process", plans: Readonly<Record<string, PointInTimePlan>> = {}) {
     this.table = table;
     this.engine = engine;
+    this.plans = plans;
   }
   /** Number of rows (always the number of entity rows). */
   get numRows(): number {
@@ -243,8 +250,8 @@ export class FeatureStore<V extends AnyFeatureView = AnyFeatureView> {
       }
     }
     if (useWarehouse) {
-      const table = await this.historicalInWarehouse(entity as readonly Record<string, unknown>[] | arrow.Table | EntityQuery, parts, ts, byCreated);
-      return new FeatureFrame<Row>(table, "warehouse");
+      const { table, plans } = await this.historicalInWarehouse(entity as readonly Record<string, unknown>[] | arrow.Table | EntityQuery, parts, ts, byCreated);
+      return new FeatureFrame<Row>(table, "warehouse", plans);
     }
     let entityTable: arrow.Table;
     if (isQuery) {
@@ -316,7 +323,7 @@ export class FeatureStore<V extends AnyFeatureView = AnyFeatureView> {
     parts: ResolvedView[],
     ts: string,
     byCreated: boolean,
-  ): Promise<arrow.Table> {
+  ): Promise<{ table: arrow.Table; plans: Record<string, PointInTimePlan> }> {
     const wh = this.warehouse;
     const scratch: string[] = [];
     try {
@@ -370,11 +377,18 @@ export class FeatureStore<V extends AnyFeatureView = AnyFeatureView> {
           }
         }
       }
+      const planned = [];
+      const plans: Record<string, PointInTimePlan> = {};
+      for (const part of parts) {
+        const plan = await this.planFor(part.view);
+        planned.push({ ...part, plan });
+        plans[part.view.name] = plan;
+      }
       const { sql, params: ttlParams } = pointInTimeSql({
         entity: entitySpec,
         entityColumns: [...entityCols, ROW_ORDER_COLUMN],
         entityTimestamp: ts,
-        views: parts,
+        views: planned,
         filterByCreatedTimestamp: byCreated,
         firstParam: params.length + 1,
       });
@@ -387,10 +401,13 @@ export class FeatureStore<V extends AnyFeatureView = AnyFeatureView> {
         await tx.exec("SET LOCAL TIME ZONE 'UTC'");
         // The per-view sorts of the range joins stay in memory up to this size.
         await tx.exec("SET LOCAL work_mem = '256MB'");
+        // The planner's cost of 200k index probes crosses the JIT threshold, and compiling the
+        // expressions then costs more than it saves on a statement this short.
+        await tx.exec("SET LOCAL jit = off");
         await tx.exec(`CREATE TABLE ${qResult} AS ${sql}`, [...params, ...ttlParams]);
       });
       const result = await wh.readTable(resultName);
-      return this.finishWarehouseResult(result, entityCols, parts, ts);
+      return { table: this.finishWarehouseResult(result, entityCols, parts, ts), plans };
     } finally {
       for (const name of scratch) {
         const [s, t] = [name.slice(0, this.schema.length), name.slice(this.schema.length + 1)];
@@ -437,6 +454,58 @@ export class FeatureStore<V extends AnyFeatureView = AnyFeatureView> {
       });
     });
     return new arrow.Table(columns);
+  }
+
+  /**
+   * Readies the warehouse for fast point-in-time joins: for each view (default: all) whose source is
+   * a warehouse table, makes sure the table has a btree index on the view's join keys, then event
+   * timestamp (then created timestamp), creating it when no suitable index exists. With that index,
+   * {@link FeatureStore.getHistoricalFeatures} joins the view by one index probe per entity row
+   * (`LEFT JOIN LATERAL … ORDER BY ts DESC LIMIT 1`) instead of a range join over every key match;
+   * the results are the same. Views over SQL queries or the lake are left alone (listed in
+   * `skipped`): the store only indexes tables. Creating an index needs the table owner's rights and
+   * holds writes to the table until it is built; run it once after loading, not per request.
+   * @example
+   * const { indexes } = await store.prepare();
+   * indexes[0]; // { view: "customer_stats", table: "sales.customer_stats", index: "trellis_pit_…", created: true }
+   */
+  async prepare(options: { views?: readonly (V | string)[] } = {}): Promise<PrepareResult> {
+    if (options === null || typeof options !== "object") throw new InvalidArgumentError("prepare: expected { views? } or nothing.");
+    const indexes: PointInTimeIndexResult[] = [];
+    const skipped: { view: string; reason: string }[] = [];
+    const done = new Map<string, PointInTimeIndexResult>();
+    for (const view of this.pickViews(options.views)) {
+      const src = view.source;
+      if (src.kind !== "warehouseTable") {
+        skipped.push({
+          view: view.name,
+          reason: src.kind === "sqlQuery" ? "its source is a SQL query, not a table the store may index" : "its source is in the lake, joined in-process",
+        });
+        continue;
+      }
+      const key = planCacheKey(view);
+      const prior = done.get(key);
+      const result = prior ? { ...prior, view: view.name, created: false } : await ensurePointInTimeIndex(this.warehouse, view);
+      done.set(key, result);
+      this.planCache.set(key, "lateral");
+      indexes.push(result);
+    }
+    return { indexes, skipped };
+  }
+
+  private readonly planCache = new Map<string, PointInTimePlan>();
+
+  /** `"lateral"` for a warehouse table with a point-in-time index, else `"range-join"` (cached per store). */
+  private async planFor(view: AnyFeatureView): Promise<PointInTimePlan> {
+    const src = view.source;
+    if (src.kind !== "warehouseTable") return "range-join";
+    const key = planCacheKey(view);
+    let plan = this.planCache.get(key);
+    if (plan === undefined) {
+      plan = (await findPointInTimeIndex(this.warehouse, src.table, view.entity.joinKeys, src.timestamp)) ? "lateral" : "range-join";
+      this.planCache.set(key, plan);
+    }
+    return plan;
   }
 
   /**
@@ -523,6 +592,20 @@ export class FeatureStore<V extends AnyFeatureView = AnyFeatureView> {
     if (views === undefined) return [...this.views];
     return views.map((v) => this.getView(typeof v === "string" ? v : v.name));
   }
+}
+
+/** The result of {@link FeatureStore.prepare}. */
+export interface PrepareResult {
+  /** One entry per view over a warehouse table: its index, and whether this call created it. */
+  indexes: PointInTimeIndexResult[];
+  /** Views left alone (SQL-query and lake sources), with the reason. */
+  skipped: { view: string; reason: string }[];
+}
+
+/** Views over the same table with the same keys and timestamp share one index and one plan. */
+function planCacheKey(view: AnyFeatureView): string {
+  const src = view.source;
+  return JSON.stringify([src.kind === "warehouseTable" ? src.table : src.kind, view.entity.joinKeys, src.timestamp]);
 }
 
 /** Entity row objects → Arrow, typing key columns by the entity and timestamps as Timestamp(µs, UTC). */

@@ -9,7 +9,8 @@
  * - With `schema` (zod object or Arrow schema) the output has exactly the schema's columns in the
  *   schema's order; file columns the schema does not declare are dropped (as `z.object` strips
  *   unknown keys) and a declared column missing from the file is a {@link SchemaMismatchError}.
- * - Without a schema the types are guessed (every inferred column is nullable): `true`/`false` →
+ * - Without a schema the types are guessed (every inferred column is nullable), in the same pass as
+ *   the read (a column widens when a later value does not fit, see `csv-parse.ts`): `true`/`false` →
  *   Bool, integers → Int64, other decimals → Float64, `YYYY-MM-DD` → Date(DAY), ISO 8601 date-times
  *   → Timestamp(MICROSECOND, "UTC") (no offset means UTC), anything else → Utf8. {@link readCsv}
  *   guesses from every row; {@link readCsvBatches} from the first `inferRows` rows.
@@ -32,6 +33,7 @@ import { arrowSchemaToZod, zodToArrowSchema, type ZodShapeInput } from "../frame
 import { ColumnBuilder, makeBatch, describe as describeValue } from "../frame/table";
 import { removeStaleTemps, tempPath } from "./temp-files";
 import { unwrapTable, type WithTable } from "../frame/table-like";
+import { type ColumnSpec, CsvColumns, RecordScanner, cellText } from "./csv-parse";
 
 /** Options of {@link readCsv}, {@link parseCsv} and {@link readCsvBatches}. */
 export interface ReadCsvOptions {
@@ -90,132 +92,9 @@ export interface WriteCsvOptions {
   newline?: "\n" | "\r\n";
 }
 
-const LF = 10;
 const TEXT_LABEL = "CSV text";
 
-/** The file path behind an error label (undefined for in-memory text). */
-function pathOf(label: string): string | undefined {
-  return label === TEXT_LABEL ? undefined : label;
-}
-const CR = 13;
 const DEFAULT_BATCH = 65_536;
-
-// ------------------------------------------------------------------------------------------------
-// Tokenizer
-
-type RecordSink = (cells: (string | null)[], line: number) => void;
-
-class CsvTokenizer {
-  line = 1;
-  private readonly delim: number;
-  private readonly quote: number;
-  private readonly quoteChar: string;
-  private readonly nulls: Set<string>;
-  private readonly label: string;
-
-  constructor(delim: string, quote: string, nullValues: readonly string[], label: string) {
-    this.delim = delim.charCodeAt(0);
-    this.quote = quote.charCodeAt(0);
-    this.quoteChar = quote;
-    this.nulls = new Set(nullValues);
-    this.label = label;
-  }
-
-  /** Parses complete records of `text`; returns where the unconsumed rest starts. */
-  feed(text: string, final: boolean, sink: RecordSink): number {
-    const n = text.length;
-    const delim = this.delim;
-    const quote = this.quote;
-    const nulls = this.nulls;
-    let p = 0;
-    while (p < n) {
-      const recStart = p;
-      let c = text.charCodeAt(p);
-      if (c === LF) {
-        p++;
-        this.line++;
-        continue;
-      }
-      if (c === CR) {
-        if (p + 1 < n) {
-          p += text.charCodeAt(p + 1) === LF ? 2 : 1;
-          this.line++;
-          continue;
-        }
-        if (!final) return recStart;
-        p++;
-        continue;
-      }
-      const cells: (string | null)[] = [];
-      let extraLines = 0;
-      for (;;) {
-        if (p < n && text.charCodeAt(p) === quote) {
-          let q = p + 1;
-          let value = "";
-          for (;;) {
-            const e = text.indexOf(this.quoteChar, q);
-            if (e < 0) {
-              if (!final) return recStart;
-              throw new DataIoError(
-                `${this.label} line ${this.line}: a quoted cell in column ${cells.length + 1} is never closed; close the quote or escape inner quotes by doubling them.`,
-                { row: this.line, path: pathOf(this.label) },
-              );
-            }
-            if (e + 1 >= n && !final) return recStart;
-            if (e + 1 < n && text.charCodeAt(e + 1) === quote) {
-              value += text.slice(q, e + 1);
-              q = e + 2;
-              continue;
-            }
-            value += text.slice(q, e);
-            p = e + 1;
-            break;
-          }
-          for (let k = value.indexOf("\n"); k >= 0; k = value.indexOf("\n", k + 1)) extraLines++;
-          cells.push(value);
-        } else {
-          let q = p;
-          while (q < n) {
-            c = text.charCodeAt(q);
-            if (c === delim || c === LF || c === CR) break;
-            q++;
-          }
-          if (q >= n && !final) return recStart;
-          const s = text.slice(p, q);
-          cells.push(nulls.has(s) ? null : s);
-          p = q;
-        }
-        if (p >= n) break;
-        c = text.charCodeAt(p);
-        if (c === delim) {
-          p++;
-          continue;
-        }
-        if (c === LF) {
-          p++;
-          break;
-        }
-        if (c === CR) {
-          if (p + 1 < n) {
-            p += text.charCodeAt(p + 1) === LF ? 2 : 1;
-            break;
-          }
-          if (!final) return recStart;
-          p++;
-          break;
-        }
-        throw new DataIoError(
-          `${this.label} line ${this.line + extraLines}: unexpected character ${JSON.stringify(text[p])} after the closing quote of column ${cells.length}; a quoted cell must end at a delimiter or a line end (double inner quotes).`,
-          { row: this.line + extraLines, path: pathOf(this.label) },
-        );
-      }
-      const line = this.line;
-      this.line += 1 + extraLines;
-      sink(cells, line);
-    }
-    return p;
-  }
-}
 
 // ------------------------------------------------------------------------------------------------
 // Text → value conversion
@@ -392,55 +271,6 @@ export function textConverter(type: arrow.DataType, subject: string, column: str
 // ------------------------------------------------------------------------------------------------
 // Inference
 
-const B_BOOL = 1;
-const B_INT = 2;
-const B_FLOAT = 4;
-const B_DATE = 8;
-const B_TS = 16;
-const B_ALL = 31;
-
-class TypeGuesser {
-  readonly bits: number[];
-  readonly seen: boolean[];
-  rows = 0;
-  constructor(n: number) {
-    this.bits = new Array(n).fill(B_ALL);
-    this.seen = new Array(n).fill(false);
-  }
-  add(cells: readonly (string | null)[]): void {
-    this.rows++;
-    for (let i = 0; i < cells.length && i < this.bits.length; i++) {
-      const s = cells[i];
-      if (s === null) continue;
-      this.seen[i] = true;
-      let b = this.bits[i];
-      if (b === 0) continue;
-      if (b & B_BOOL && !(s === "true" || s === "false" || s === "True" || s === "False" || s === "TRUE" || s === "FALSE")) b &= ~B_BOOL;
-      if (b & B_INT && !INT_RE.test(s)) b &= ~B_INT;
-      if (b & B_FLOAT && !FLOAT_RE.test(s) && SPECIAL_FLOATS[s] === undefined) b &= ~B_FLOAT;
-      if (b & B_DATE && Number.isNaN(parseIsoDateMs(s))) b &= ~B_DATE;
-      if (b & B_TS && Number.isNaN(parseIsoTimestampMs(s))) b &= ~B_TS;
-      this.bits[i] = b;
-    }
-  }
-  schema(names: readonly string[]): arrow.Schema {
-    return new arrow.Schema(
-      names.map((name, i) => {
-        const b = this.bits[i];
-        let type: arrow.DataType;
-        if (!this.seen[i]) type = new arrow.Utf8();
-        else if (b & B_BOOL) type = new arrow.Bool();
-        else if (b & B_INT) type = new arrow.Int64();
-        else if (b & B_FLOAT) type = new arrow.Float64();
-        else if (b & B_DATE) type = new arrow.DateDay();
-        else if (b & B_TS) type = new arrow.TimestampMicrosecond("UTC");
-        else type = new arrow.Utf8();
-        return new arrow.Field(name, type, true);
-      }),
-    );
-  }
-}
-
 /** Builds the reported guess from an inferred schema. */
 export function inferenceOf(schema: arrow.Schema, rowsSampled: number): CsvInference {
   return {
@@ -518,15 +348,6 @@ function resolveOptions(opts: ReadCsvOptions, caller: string, path: string | und
   };
 }
 
-/** The plan for turning records into batches: which file column feeds which output field. */
-interface Plan {
-  schema: arrow.Schema;
-  sources: number[];
-  converters: TextConverter[];
-  fileColumns: number;
-  fileNames: string[];
-}
-
 function headerNames(first: (string | null)[] | null, o: ResolvedCsvOptions, label: string): string[] {
   let names: string[];
   if (o.header) {
@@ -549,14 +370,30 @@ function headerNames(first: (string | null)[] | null, o: ResolvedCsvOptions, lab
   return names;
 }
 
-function makePlan(fileNames: string[], schema: arrow.Schema, o: ResolvedCsvOptions, label: string, inferred: boolean): Plan {
-  let fields = schema.fields;
-  if (!inferred) {
-    const missing = fields.map((f) => f.name).filter((n) => !fileNames.includes(n));
+/** Which file column feeds which output column, and how each is typed. */
+interface Plan {
+  /** The file's column names. */
+  fileNames: string[];
+  /** Selected columns, then the filter's columns that are not selected. */
+  specs: ColumnSpec[];
+  /** How many of `specs` are output columns. */
+  selected: number;
+  /** Metadata of the schema given (kept on the output schema). */
+  metadata: Map<string, string> | undefined;
+  inferred: boolean;
+}
+
+function makePlan(fileNames: string[], o: ResolvedCsvOptions, label: string): Plan {
+  const schema = o.schema;
+  let fields: arrow.Field[];
+  if (schema) {
+    const missing = schema.fields.map((f) => f.name).filter((n) => !fileNames.includes(n));
     if (missing.length) {
       throw new SchemaMismatchError(label, { missing }, `The file has columns ${fileNames.map((n) => JSON.stringify(n)).join(", ")}.`);
     }
-  }
+    fields = schema.fields;
+  } else fields = fileNames.map((n) => new arrow.Field(n, new arrow.Utf8(), true));
+  const all = fields;
   if (o.columns) {
     const available = fields.map((f) => f.name);
     const unknown = o.columns.filter((c) => !available.includes(c));
@@ -565,111 +402,42 @@ function makePlan(fileNames: string[], schema: arrow.Schema, o: ResolvedCsvOptio
         `${label}: unknown column(s) ${unknown.map((c) => JSON.stringify(c)).join(", ")} in option columns; available columns: ${available.join(", ")}.`,
       );
     }
-    fields = o.columns.map((c) => fields.find((f) => f.name === c)!);
+    fields = o.columns.map((c) => all.find((f) => f.name === c)!);
   }
-  if (o.filter.length) validateFilter(o.filter, schema.fields.map((f) => f.name));
-  const out = new arrow.Schema(fields, schema.metadata);
-  return {
-    schema: out,
-    sources: fields.map((f) => fileNames.indexOf(f.name)),
-    converters: fields.map((f) => textConverter(f.type, label, f.name)),
-    fileColumns: fileNames.length,
-    fileNames,
-  };
+  if (o.filter.length) validateFilter(o.filter, all.map((f) => f.name));
+  const selectedNames = new Set(fields.map((f) => f.name));
+  // Filter columns that are not selected still have to be read to evaluate the filter.
+  const extra = [...new Set(o.filter.map((p) => p[0]))].filter((c) => !selectedNames.has(c)).map((c) => all.find((f) => f.name === c)!);
+  const specs = [...fields, ...extra].map(
+    (f): ColumnSpec => ({ field: f, source: fileNames.indexOf(f.name), guess: !schema, convert: schema ? textConverter(f.type, label, f.name) : (s) => s }),
+  );
+  return { fileNames, specs, selected: fields.length, metadata: schema?.metadata, inferred: !schema };
 }
 
-/** Accumulates records into record batches following a plan. */
-class BatchAssembler {
-  private builders: ColumnBuilder[] = [];
-  private count = 0;
-  private filterSchema: arrow.Schema | undefined;
-  private extraBuilders: ColumnBuilder[] = [];
-  private extraSources: number[] = [];
-  private extraConverters: TextConverter[] = [];
+/** Turns the column data of finished batches into record batches (filtered and projected). */
+class BatchOutput {
   readonly out: arrow.RecordBatch[] = [];
+  constructor(private readonly plan: Plan, private readonly o: ResolvedCsvOptions) {}
 
-  get schema(): arrow.Schema {
-    return this.plan.schema;
+  schemaOf(cols: CsvColumns): arrow.Schema {
+    return new arrow.Schema(cols.schemaFields.slice(0, this.plan.selected), this.plan.metadata);
   }
 
-  constructor(private readonly plan: Plan, private readonly o: ResolvedCsvOptions, private readonly label: string, fullSchema: arrow.Schema) {
-    // Filter columns that are not selected still have to be read to evaluate the filter.
-    if (o.filter.length) {
-      const selected = new Set(plan.schema.fields.map((f) => f.name));
-      const needed = [...new Set(o.filter.map((p) => p[0]))].filter((c) => !selected.has(c));
-      const extra = needed.map((c) => fullSchema.fields.find((f) => f.name === c)!);
-      this.filterSchema = new arrow.Schema([...plan.schema.fields, ...extra]);
-      this.extraSources = extra.map((f) => plan.fileNames.indexOf(f.name));
-      this.extraConverters = extra.map((f) => textConverter(f.type, label, f.name));
+  add(cols: CsvColumns, batches: { rows: number; data: arrow.Data[] }[]): void {
+    if (batches.length === 0) return;
+    const schema = this.schemaOf(cols);
+    if (!this.o.filter.length) {
+      for (const b of batches) this.out.push(makeBatch(schema, b.data.slice(0, this.plan.selected), b.rows));
+      return;
     }
-    this.reset();
-  }
-
-  private reset(): void {
-    const cap = Math.min(this.o.batchSize, 65_536);
-    this.builders = this.plan.schema.fields.map((f) => new ColumnBuilder(f.name, f.type, cap, this.label));
-    if (this.filterSchema) {
-      this.extraBuilders = this.filterSchema.fields.slice(this.builders.length).map((f) => new ColumnBuilder(f.name, f.type, cap, this.label));
+    const full = new arrow.Schema(cols.schemaFields);
+    const names = schema.fields.map((f) => f.name);
+    for (const b of batches) {
+      const kept = filterTable(new arrow.Table([makeBatch(full, b.data, b.rows)]), this.o.filter);
+      for (const k of kept.batches) if (k.numRows) this.out.push(projectBatch(k, schema, names));
     }
-    this.count = 0;
-  }
-
-  add(cells: (string | null)[], line: number): void {
-    const plan = this.plan;
-    if (cells.length !== plan.fileColumns) {
-      throw new DataIoError(
-        `${this.label} line ${line}: expected ${plan.fileColumns} field(s) like the header, found ${cells.length}; quote cells that contain the delimiter.`,
-        { row: line, path: pathOf(this.label) },
-      );
-    }
-    this.put(this.builders, plan.sources, plan.converters, plan.schema.fields, cells, line);
-    if (this.filterSchema) {
-      this.put(this.extraBuilders, this.extraSources, this.extraConverters, this.filterSchema.fields.slice(this.builders.length), cells, line);
-    }
-    if (++this.count >= this.o.batchSize) this.flush();
-  }
-
-  private put(builders: ColumnBuilder[], sources: number[], converters: TextConverter[], fields: arrow.Field[], cells: (string | null)[], line: number): void {
-    for (let j = 0; j < builders.length; j++) {
-      const s = cells[sources[j]];
-      if (s === null) {
-        if (!fields[j].nullable) {
-          throw new DataIoError(
-            `${this.label} line ${line}: column ${JSON.stringify(fields[j].name)} is empty but the schema does not allow nulls; fill the cell or make the field nullable.`,
-            { row: line, path: pathOf(this.label) },
-          );
-        }
-        builders[j].appendNull();
-        continue;
-      }
-      const v = converters[j](s);
-      if (v === INVALID) {
-        throw new DataIoError(
-          `${this.label} line ${line}: column ${JSON.stringify(fields[j].name)} holds ${describeValue(s)}, which is not a valid ${fields[j].type}; fix the cell or declare the column with another type.`,
-          { row: line, path: pathOf(this.label) },
-        );
-      }
-      builders[j].append(v, line);
-    }
-  }
-
-  flush(): void {
-    if (this.count === 0) return;
-    const batch = makeBatch(this.plan.schema, this.builders.map((b) => b.finish()), this.count);
-    if (this.filterSchema) {
-      const full = makeBatch(this.filterSchema, [...batch.data.children, ...this.extraBuilders.map((b) => b.finish())], this.count);
-      const kept = filterTable(new arrow.Table([full]), this.o.filter);
-      const names = this.plan.schema.fields.map((f) => f.name);
-      for (const b of kept.batches) {
-        if (b.numRows) this.out.push(projectBatch(b, this.plan.schema, names));
-      }
-    } else {
-      this.out.push(batch);
-    }
-    this.reset();
   }
 }
-
 /** Keeps the named columns of a batch, in that order, without copying. */
 export function projectBatch(batch: arrow.RecordBatch, schema: arrow.Schema, names: readonly string[]): arrow.RecordBatch {
   const idx = names.map((n) => batch.schema.fields.findIndex((f) => f.name === n));
@@ -684,6 +452,70 @@ export function emptyTable(schema: arrow.Schema): arrow.Table {
 // ------------------------------------------------------------------------------------------------
 // Public readers
 
+/** The guessing rules' date and date-time parsers, for the byte-level reader. */
+const GUESSING = { isoDateMs: parseIsoDateMs, isoTimestampMs: parseIsoTimestampMs };
+
+/** A reader at the start of the data: the plan and the column reader, or null when the header is not complete yet. */
+interface Opened {
+  plan: Plan;
+  cols: CsvColumns;
+  output: BatchOutput;
+  /** Where the data starts. */
+  start: number;
+}
+
+/**
+ * Reads the header (or peeks at the first record without one) from `buf[p, n)` and sets up the
+ * column reader; null when more bytes are needed for the first record.
+ */
+function openReader(buf: Uint8Array, p: number, n: number, final: boolean, o: ResolvedCsvOptions, label: string, path: string | undefined): Opened | null {
+  const sc = new RecordScanner(o.delimiter, o.quote, label, path);
+  const next = sc.next(buf, p, n, final);
+  if (next < 0) return null;
+  const quote = Buffer.from(o.quote)[0];
+  const first = sc.count ? Array.from({ length: sc.count }, (_, i) => cellText(buf, sc.starts[i], sc.ends[i], sc.kinds[i], quote)) : null;
+  let names: string[];
+  if (o.header) {
+    names = headerNames(first, o, label);
+  } else {
+    // Without a header the first record is data: its cell count names the columns f0, f1, ….
+    names = headerNames(first ? first.map(() => "") : null, { ...o, header: false }, label);
+  }
+  const plan = makePlan(names, o, label);
+  const cols = new CsvColumns(plan.specs, {
+    delimiter: o.delimiter,
+    quote: o.quote,
+    nullValues: o.nullValues,
+    batchSize: o.batchSize,
+    inferRows: o.inferRows,
+    fileColumns: names.length,
+    label,
+    path,
+    invalid: INVALID,
+    guessing: GUESSING,
+  });
+  const start = o.header && sc.count ? next : p;
+  cols.scanner.nextLine = o.header && sc.count ? sc.nextLine : sc.line || 1;
+  return { plan, cols, output: new BatchOutput(plan, o), start };
+}
+
+/** Offset after a UTF-8 byte-order mark at the start of `buf`, else 0. */
+function bomLength(buf: Uint8Array): number {
+  return buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+}
+
+/** Reads CSV bytes held in memory into a table. */
+function parseBytes(buf: Uint8Array, o: ResolvedCsvOptions, label: string, path: string | undefined): CsvReadResult {
+  const bom = bomLength(buf);
+  const opened = openReader(buf, bom, buf.length, true, o, label, path)!;
+  const { cols, output, plan } = opened;
+  cols.feed(buf, opened.start, buf.length, true);
+  output.add(cols, cols.take(true));
+  const schema = output.schemaOf(cols);
+  const table = output.out.length ? new arrow.Table(schema, output.out) : emptyTable(schema);
+  return { table, inferred: plan.inferred ? inferenceOf(schema, Math.min(cols.rows, o.inferRows)) : null };
+}
+
 /**
  * Parses CSV text held in memory (see the module rules).
  * @example
@@ -692,106 +524,32 @@ export function emptyTable(schema: arrow.Schema): arrow.Table {
  */
 export function parseCsv(text: string, options: ReadCsvOptions = {}): CsvReadResult {
   if (typeof text !== "string") throw new InvalidArgumentError(`parseCsv: text must be a string, got ${describeValue(text)}.`);
-  return parseText(text, options, TEXT_LABEL, undefined);
-}
-
-function parseText(text: string, options: ReadCsvOptions, label: string, path: string | undefined): CsvReadResult {
-  const o = resolveOptions(options, "readCsv", path, Infinity);
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  // Header.
-  let first: (string | null)[] | null = null;
-  const tok = new CsvTokenizer(o.delimiter, o.quote, o.header ? [] : o.nullValues, label);
-  let start = 0;
-  if (o.header) {
-    let got = false;
-    // Read only the first record.
-    const end = findFirstRecordEnd(text, o);
-    tok.feed(text.slice(0, end), true, (cells) => {
-      if (!got) first = cells;
-      got = true;
-    });
-    start = end;
-  }
-  const dataTok = new CsvTokenizer(o.delimiter, o.quote, o.nullValues, label);
-  dataTok.line = tok.line;
-  const startLine = tok.line;
-  let names: string[];
-  let schema = o.schema;
-  let inferred: CsvInference | null = null;
-  if (!o.header) {
-    // Peek at the first data record for the column count.
-    let peek: (string | null)[] | null = null;
-    const t2 = new CsvTokenizer(o.delimiter, o.quote, o.nullValues, label);
-    t2.feed(text.slice(0, findFirstRecordEnd(text, o)), true, (cells) => {
-      if (!peek) peek = cells;
-    });
-    names = headerNames(peek, o, label);
-  } else names = headerNames(first, o, label);
-  const body = start > 0 ? text.slice(start) : text;
-  if (!schema) {
-    const guess = new TypeGuesser(names.length);
-    const limit = o.inferRows;
-    const t3 = new CsvTokenizer(o.delimiter, o.quote, o.nullValues, label);
-    t3.line = startLine;
-    try {
-      t3.feed(body, true, (cells) => {
-        if (guess.rows >= limit) throw STOP;
-        guess.add(cells);
-      });
-    } catch (e) {
-      if (e !== STOP) throw e;
-    }
-    schema = guess.schema(names);
-    inferred = inferenceOf(schema, guess.rows);
-  }
-  const plan = makePlan(names, schema, o, label, inferred !== null);
-  const asm = new BatchAssembler(plan, o, label, schema);
-  dataTok.feed(body, true, (cells, line) => asm.add(cells, line));
-  asm.flush();
-  const table = asm.out.length ? new arrow.Table(plan.schema, asm.out) : emptyTable(plan.schema);
-  return { table, inferred };
-}
-
-const STOP = Symbol("stop");
-
-/** The end offset of the first record (after its line end), honouring quotes. */
-function findFirstRecordEnd(text: string, o: ResolvedCsvOptions): number {
-  const quote = o.quote.charCodeAt(0);
-  let inQuote = false;
-  let p = 0;
-  // Skip leading blank lines.
-  while (p < text.length && (text.charCodeAt(p) === LF || text.charCodeAt(p) === CR)) p++;
-  for (; p < text.length; p++) {
-    const c = text.charCodeAt(p);
-    if (c === quote) inQuote = !inQuote;
-    else if (!inQuote && (c === LF || c === CR)) {
-      if (c === CR && text.charCodeAt(p + 1) === LF) return p + 2;
-      return p + 1;
-    }
-  }
-  return text.length;
+  const o = resolveOptions(options, "readCsv", undefined, Infinity);
+  return parseBytes(Buffer.from(text, "utf8"), o, TEXT_LABEL, undefined);
 }
 
 /**
  * Reads a whole CSV file into an Arrow table (see the module rules). Without a schema the types are
- * guessed from every row and reported in `inferred`.
+ * guessed in the same pass as the read, from every row, and reported in `inferred` (for the columns
+ * read: with `columns`, those and the filter's).
  * @example
  * const { table, inferred } = await readCsv("orders.csv");
  * console.log(inferred?.summary); // "order_id: Int64, amount: Float64, placed_at: Timestamp<MICROSECOND, UTC>"
  * const typed = await readCsv("orders.csv", { schema: z.object({ order_id: z.int(), amount: z.number() }) });
  */
 export async function readCsv(path: string, options: ReadCsvOptions = {}): Promise<CsvReadResult> {
-  const text = await readTextFile(path, "readCsv");
-  return parseText(text, options, path, path);
+  const o = resolveOptions(options, "readCsv", typeof path === "string" ? path : undefined, Infinity);
+  const bytes = await readFileBytes(path, "readCsv");
+  return parseBytes(bytes, o, path, path);
 }
 
-/** Reads a text file, turning a missing file or a folder into a DataIoError naming the path. */
-export async function readTextFile(path: string, caller: string): Promise<string> {
+/** Reads a file's bytes, turning a missing file or a folder into a DataIoError naming the path. */
+export async function readFileBytes(path: string, caller: string): Promise<Buffer> {
   if (typeof path !== "string" || path.length === 0) {
     throw new InvalidArgumentError(`${caller}: path must be a non-empty string, got ${describeValue(path)}.`);
   }
   try {
-    return await readFile(path, "utf8");
+    return await readFile(path);
   } catch (e) {
     throw fileError(e, path, caller);
   }
@@ -805,11 +563,33 @@ export function fileError(e: unknown, path: string, caller: string): DataIoError
   return new DataIoError(`${caller}: cannot read ${path}: ${why}.`, { path, cause: e });
 }
 
+const CHUNK = 1 << 20;
+
+/**
+ * The byte chunks of a file (1 MiB each), joined with the unread rest of the previous chunk: each
+ * step gets `{ buf, final }` and returns how many bytes of `buf` it used.
+ */
+async function forEachChunk(path: string, step: (buf: Uint8Array, final: boolean) => number | "stop"): Promise<void> {
+  const stream = createReadStream(path, { highWaterMark: CHUNK });
+  let rest: Buffer | null = null;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const buf: Buffer = rest && rest.length ? Buffer.concat([rest, chunk]) : chunk;
+      const used = step(buf, false);
+      if (used === "stop") return;
+      rest = buf.subarray(used);
+    }
+    step(rest ?? Buffer.alloc(0), true);
+  } finally {
+    stream.destroy();
+  }
+}
+
 /**
  * Streams a CSV file as record batches of `batchSize` rows, reading it in 1 MiB chunks so memory
  * stays bounded. Without a schema the types are guessed from the first `inferRows` rows (default
- * 10000); a later cell that does not fit the guess throws a DataIoError naming its line (pass a
- * schema, or use {@link inferCsvSchema} to see the guess).
+ * 10000; the batches wait until then); a later cell that does not fit the guess throws a
+ * DataIoError naming its line (pass a schema, or use {@link inferCsvSchema} to see the guess).
  * @example
  * for await (const batch of readCsvBatches("events.csv", { batchSize: 10_000 })) console.log(batch.numRows);
  */
@@ -819,87 +599,50 @@ export async function* readCsvBatches(path: string, options: ReadCsvOptions = {}
     throw new InvalidArgumentError(`readCsvBatches: path must be a non-empty string, got ${describeValue(path)}.`);
   }
   await assertFile(path, "readCsvBatches");
-  const label = path;
-  const tok = new CsvTokenizer(o.delimiter, o.quote, o.nullValues, label);
-  const headerTok = new CsvTokenizer(o.delimiter, o.quote, [], label);
-  let names: string[] | null = null;
-  let asm: BatchAssembler | null = null;
-  let pending: { cells: (string | null)[]; line: number }[] = [];
-  let guess: TypeGuesser | null = null;
-  let leftover = "";
+  let opened: Opened | null = null;
   let firstChunk = true;
   let yielded = false;
-
-  const start = (): void => {
-    let schema = o.schema;
-    let inferred = false;
-    if (!schema) {
-      schema = guess!.schema(names!);
-      inferred = true;
+  const ready: arrow.RecordBatch[] = [];
+  const stream = createReadStream(path, { highWaterMark: CHUNK });
+  let rest: Buffer | null = null;
+  const step = (buf: Uint8Array, final: boolean): number => {
+    let p = 0;
+    if (firstChunk) {
+      if (buf.length < 3 && !final) return 0;
+      p = bomLength(buf);
     }
-    const plan = makePlan(names!, schema, o, label, inferred);
-    asm = new BatchAssembler(plan, o, label, schema);
-    for (const r of pending) asm.add(r.cells, r.line);
-    pending = [];
+    if (!opened) {
+      opened = openReader(buf, p, buf.length, final, o, path, path);
+      if (!opened) return 0;
+      firstChunk = false;
+      p = opened.start;
+    }
+    firstChunk = false;
+    const used = opened.cols.feed(buf, p, buf.length, final);
+    opened.output.add(opened.cols, opened.cols.take(final));
+    ready.push(...opened.output.out.splice(0));
+    return used;
   };
-  const onRecord: RecordSink = (cells, line) => {
-    if (names === null) {
-      names = headerNames(cells, o, label);
-      if (o.schema) start();
-      else guess = new TypeGuesser(names.length);
-      if (o.header) return;
-    }
-    if (asm) {
-      asm.add(cells, line);
-      return;
-    }
-    guess!.add(cells);
-    pending.push({ cells, line });
-    if (pending.length >= o.inferRows) start();
-  };
-  const process = (text: string, final: boolean): number => {
-    if (names === null && o.header) {
-      // The header goes through a tokenizer without null values, so an empty name stays "".
-      const end = findFirstRecordEnd(text, o);
-      if (end === text.length && !final) return 0;
-      headerTok.feed(text.slice(0, end), true, (cells, line) => onRecord(cells, line));
-      tok.line = headerTok.line;
-      return end + tok.feed(text.slice(end), final, onRecord);
-    }
-    return tok.feed(text, final, onRecord);
-  };
-
-  const stream = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
   try {
-    for await (const chunk of stream as AsyncIterable<string>) {
-      let text = leftover + chunk;
-      if (firstChunk) {
-        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-        firstChunk = false;
-      }
-      const used = process(text, false);
-      leftover = text.slice(used);
-      const a = asm as BatchAssembler | null;
-      if (a && a.out.length) {
-        const out = a.out.splice(0);
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const buf: Buffer = rest && rest.length ? Buffer.concat([rest, chunk]) : chunk;
+      rest = buf.subarray(step(buf, false));
+      for (const b of ready.splice(0)) {
         yielded = true;
-        for (const b of out) yield b;
+        yield b;
       }
     }
-    process(leftover, true);
-    if (names === null) names = o.names ?? [];
-    if (!asm) {
-      if (!guess) guess = new TypeGuesser(names.length);
-      start();
-    }
-    const a = asm as unknown as BatchAssembler;
-    a.flush();
-    for (const b of a.out.splice(0)) {
+    step(rest ?? Buffer.alloc(0), true);
+    for (const b of ready.splice(0)) {
       yielded = true;
       yield b;
     }
     // An empty result still carries its schema downstream.
-    if (!yielded) yield emptyTable(a.schema).batches[0];
+    if (!yielded) {
+      const o2 = opened as Opened | null;
+      const schema = o2 ? o2.output.schemaOf(o2.cols) : new arrow.Schema((o.names ?? []).map((n) => new arrow.Field(n, new arrow.Utf8(), true)));
+      yield emptyTable(schema).batches[0];
+    }
   } catch (e) {
     if (e instanceof DataIoError || e instanceof InvalidArgumentError || e instanceof SchemaMismatchError) throw e;
     throw fileError(e, path, "readCsvBatches");
@@ -925,49 +668,35 @@ async function assertFile(path: string, caller: string): Promise<void> {
  * guess.summary; // "order_id: Int64, amount: Float64"
  */
 export async function inferCsvSchema(path: string, options: Omit<ReadCsvOptions, "schema" | "filter"> = {}): Promise<CsvInference> {
-  const o = resolveOptions(options, "inferCsvSchema", path, 10_000);
+  const o = resolveOptions({ ...options, schema: undefined, filter: undefined }, "inferCsvSchema", path, 10_000);
   await assertFile(path, "inferCsvSchema");
-  let names: string[] | null = null;
-  let guess: TypeGuesser | null = null;
-  const tok = new CsvTokenizer(o.delimiter, o.quote, o.nullValues, path);
-  let leftover = "";
-  let first = true;
-  const onRecord: RecordSink = (cells) => {
-    if (names === null) {
-      names = headerNames(cells, { ...o, nullValues: [] }, path);
-      guess = new TypeGuesser(names.length);
-      if (o.header) return;
-    }
-    if (guess!.rows >= o.inferRows) throw STOP;
-    guess!.add(cells);
-  };
-  const stream = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
+  let opened: Opened | null = null;
+  let firstChunk = true;
   try {
-    for await (const chunk of stream as AsyncIterable<string>) {
-      let text = leftover + chunk;
-      if (first && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      first = false;
-      leftover = text.slice(tok.feed(text, false, onRecord));
-    }
-    tok.feed(leftover, true, onRecord);
+    await forEachChunk(path, (buf, final) => {
+      let p = 0;
+      if (firstChunk) {
+        if (buf.length < 3 && !final) return 0;
+        p = bomLength(buf);
+      }
+      if (!opened) {
+        opened = openReader(buf, p, buf.length, final, o, path, path);
+        if (!opened) return 0;
+        p = opened.start;
+      }
+      firstChunk = false;
+      const used = opened.cols.feed(buf, p, buf.length, final, o.inferRows);
+      // Finished batches are not needed, only the types.
+      opened.cols.take(false);
+      return opened.cols.rows >= o.inferRows ? "stop" : used;
+    });
   } catch (e) {
-    if (e !== STOP) throw e;
-  } finally {
-    stream.destroy();
+    if (e instanceof DataIoError || e instanceof InvalidArgumentError || e instanceof SchemaMismatchError) throw e;
+    throw fileError(e, path, "inferCsvSchema");
   }
-  const n = names ?? o.names ?? [];
-  const g = guess ?? new TypeGuesser(n.length);
-  const schema = g.schema(n);
-  if (o.columns) {
-    const unknown = o.columns.filter((c) => !n.includes(c));
-    if (unknown.length) {
-      throw new InvalidArgumentError(
-        `inferCsvSchema: unknown column(s) ${unknown.map((c) => JSON.stringify(c)).join(", ")} in option columns; available columns: ${n.join(", ")}.`,
-      );
-    }
-  }
-  const selected = o.columns ? new arrow.Schema(o.columns.map((c) => schema.fields.find((f) => f.name === c)!)) : schema;
-  return inferenceOf(selected, g.rows);
+  const got = opened as Opened | null;
+  if (!got) return inferenceOf(new arrow.Schema((o.names ?? []).map((n) => new arrow.Field(n, new arrow.Utf8(), true))), 0);
+  return inferenceOf(got.output.schemaOf(got.cols), Math.min(got.cols.rows, o.inferRows));
 }
 
 // ------------------------------------------------------------------------------------------------

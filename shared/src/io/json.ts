@@ -102,10 +102,13 @@ class ObjectScanner {
   line = 1;
   private started = false;
   private ended = false;
+  /** Text offset (within the current feed) before which the block fast path already failed. */
+  private blockFailedBefore = -1;
   constructor(private readonly label: string, private format: JsonFormat | undefined) {}
 
   /** Emits complete top-level objects of `text`; returns where the unconsumed rest starts. */
   feed(text: string, final: boolean, sink: (obj: unknown, line: number) => void): number {
+    this.blockFailedBefore = -1;
     const n = text.length;
     let p = 0;
     while (p < n) {
@@ -139,6 +142,13 @@ class ObjectScanner {
         continue;
       }
       if (c !== OPEN) throw this.error(`expected a JSON object, found ${JSON.stringify(text.slice(p, p + 20))}`);
+      if (this.format === "jsonl" && p >= this.blockFailedBefore) {
+        const used = this.block(text, p, sink);
+        if (used > p) {
+          p = used;
+          continue;
+        }
+      }
       // Find the matching close brace.
       let depth = 0;
       let q = p;
@@ -180,6 +190,34 @@ class ObjectScanner {
     }
     if (final && this.format === "array" && this.started && !this.ended) throw this.error('the JSON array is not closed with "]" (truncated file?)');
     return p;
+  }
+
+  /**
+   * JSON Lines fast path: the complete lines from `p` on, one object each, parsed by a single
+   * `JSON.parse` of them joined as an array. Returns where it stopped, or `p` when the block is not
+   * one object per line (blank lines, objects over several lines, invalid JSON): the object-by-object
+   * scan then reads it and names the line of any error.
+   */
+  private block(text: string, p: number, sink: (obj: unknown, line: number) => void): number {
+    const last = text.lastIndexOf("\n");
+    if (last <= p) return p;
+    const body = text.slice(p, last);
+    let values: unknown[];
+    try {
+      values = JSON.parse(`[${body.replaceAll("\n", ",")}]`) as unknown[];
+    } catch {
+      this.blockFailedBefore = last;
+      return p;
+    }
+    let lines = 1;
+    for (let k = body.indexOf("\n"); k >= 0; k = body.indexOf("\n", k + 1)) lines++;
+    if (values.length !== lines) {
+      this.blockFailedBefore = last;
+      return p;
+    }
+    for (let i = 0; i < values.length; i++) sink(values[i], this.line + i);
+    this.line += lines;
+    return last;
   }
 
   private error(what: string): DataIoError {
@@ -436,26 +474,38 @@ class JsonAssembler {
  */
 export async function readJson(path: string, options: ReadJsonOptions = {}): Promise<JsonReadResult> {
   const o = resolve(path, options, "readJson", Infinity);
-  let schema = o.schema;
-  let inferred: JsonInference | null = null;
-  if (!schema) {
-    const guess = new JsonGuesser();
+  if (o.schema) {
+    const asm = new JsonAssembler(o.schema, o, path, false);
     await scanFile(path, o.format, "readJson", (obj, line) => {
-      if (guess.rows >= o.inferRows) return false;
+      asm.add(obj, line);
+      return true;
+    });
+    asm.flush();
+    return { table: asm.out.length ? new arrow.Table(asm.schema, asm.out) : emptyTable(asm.schema), inferred: null };
+  }
+  // One pass over the file: the parsed rows wait while the types are guessed (from every row, or
+  // the first inferRows), then go into the columns.
+  const guess = new JsonGuesser();
+  const objects: unknown[] = [];
+  const lines: number[] = [];
+  await scanFile(path, o.format, "readJson", (obj, line) => {
+    if (guess.rows < o.inferRows) {
       if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
         throw new DataIoError(`${path} line ${line}: expected a JSON object, got ${describeValue(obj)}.`, { row: line, path });
       }
       guess.add(obj as Record<string, unknown>);
-      return true;
-    });
-    schema = guess.schema(path);
-    inferred = inferenceOf(schema, guess.rows);
-  }
-  const asm = new JsonAssembler(schema, o, path, inferred !== null && o.inferRows !== Infinity);
-  await scanFile(path, o.format, "readJson", (obj, line) => {
-    asm.add(obj, line);
+    }
+    objects.push(obj);
+    lines.push(line);
     return true;
   });
+  const schema = guess.schema(path);
+  const inferred: JsonInference = inferenceOf(schema, guess.rows);
+  const asm = new JsonAssembler(schema, o, path, o.inferRows !== Infinity);
+  for (let i = 0; i < objects.length; i++) {
+    asm.add(objects[i], lines[i]);
+    objects[i] = null;
+  }
   asm.flush();
   const table = asm.out.length ? new arrow.Table(asm.schema, asm.out) : emptyTable(asm.schema);
   return { table, inferred };

@@ -57,6 +57,7 @@ describe.each(targets)("getHistoricalFeatures on the pit fixture ($name)", (targ
     const { store, view } = await open(warehouseTable({ table: `${ns}.customer_features`, timestamp: "event_ts", createdTimestamp: "created_ts" }));
     const frame = await store.getHistoricalFeatures({ entityRows: entityObjects(), features: view.select("orders_30d", "avg_basket", "segment") });
     expect(frame.engine).toBe("warehouse");
+    expect(frame.plans).toEqual({ customer_stats: "range-join" });
     expectFixture(frame.table);
   });
 
@@ -88,6 +89,21 @@ describe.each(targets)("getHistoricalFeatures on the pit fixture ($name)", (targ
     const a = await store.getHistoricalFeatures({ entityRows: entityObjects(), features: view.select("orders_30d", "avg_basket", "segment") });
     expectFixture(a.table);
     const b = await store.getHistoricalFeatures({ entityRows: entityObjects(), features: view.select("orders_30d", "avg_basket", "segment"), engine: "in-process" });
+    expectFixture(b.table);
+  });
+
+  it("reproduces expected.csv with the index-probe plan once prepare() indexed the table", async () => {
+    const { store, view } = await open(warehouseTable({ table: `${ns}.customer_features`, timestamp: "event_ts", createdTimestamp: "created_ts" }));
+    const prepared = await store.prepare();
+    expect(prepared.indexes.map((i) => [i.view, i.table, i.created])).toEqual([["customer_stats", `${ns}.customer_features`, true]]);
+    const a = await store.getHistoricalFeatures({ entityRows: entityObjects(), features: view.select("orders_30d", "avg_basket", "segment") });
+    expect(a.plans).toEqual({ customer_stats: "lateral" });
+    expectFixture(a.table);
+    const b = await store.getHistoricalFeatures({
+      entityRows: { sql: `SELECT customer_id, event_ts, label FROM "${ns}".entity_rows` },
+      features: [view.f.orders_30d, view.f.avg_basket, view.f.segment],
+    });
+    expect(b.plans).toEqual({ customer_stats: "lateral" });
     expectFixture(b.table);
   });
 

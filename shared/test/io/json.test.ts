@@ -141,6 +141,27 @@ describe("readJsonBatches", () => {
     expect(last).toEqual({ i: 19_999, s: '{"nested": "braces } ] 19999"}', x: 19_999 / 3 });
   });
 
+  it("reads JSON Lines in blocks and falls back object by object for blank lines, CRLF and objects over several lines", async () => {
+    const path = join(dir, "mixed-lines.jsonl");
+    const lines: string[] = [];
+    for (let i = 0; i < 40_000; i++) lines.push(JSON.stringify({ id: i, s: `row ${i} "é"`, f: i / 8 }));
+    lines.splice(20_000, 0, "", `{"id": 20000.5,\n "s": "two\\nlines",\n "f": null}`);
+    writeFileSync(path, lines.join("\r\n") + "\r\n");
+    const { table, inferred } = await readJson(path);
+    expect(inferred?.summary).toBe("id: Float64, s: Utf8, f: Float64");
+    expect(inferred?.rowsSampled).toBe(40_001);
+    const rows = rowsOf<{ id: number; s: string; f: number | null }>(table);
+    expect(rows.length).toBe(40_001);
+    expect(rows[20_000]).toEqual({ id: 20000.5, s: "two\nlines", f: null });
+    expect(rows[39_999]).toEqual({ id: 39_998, s: 'row 39998 "é"', f: 39_998 / 8 });
+    const streamed: unknown[] = [];
+    for await (const b of readJsonBatches(path, { inferRows: 30_000 })) streamed.push(...rowsOf(new arrow.Table([b])));
+    expect(streamed).toEqual(rows);
+    // An invalid line late in the file is named by its own line number.
+    writeFileSync(path, lines.join("\n") + "\n{oops}\n");
+    await expect(readJson(path)).rejects.toThrow(new RegExp(`mixed-lines\\.jsonl line ${lines.join("\n").split("\n").length + 1}: invalid JSON`));
+  });
+
   it("names the line of a key unseen while guessing", async () => {
     const path = join(dir, "late.jsonl");
     writeFileSync(path, '{"a":1}\n{"a":2}\n{"a":3,"b":1}\n');
