@@ -387,6 +387,23 @@ function checkColumn(out: ValidationOutcome, f: CompiledField, vec: Vector, rowO
     }
     return;
   }
+  // A plain string field accepts any string: only nulls need looking at, not the decoded values.
+  if (family === "string" && f.field.type === "string" && f.field.minLength === undefined && f.field.maxLength === undefined) {
+    if (f.nullable) return;
+    let row = 0;
+    for (const chunk of vec.data) {
+      const len = chunk.length;
+      const nulls = chunk.nullCount > 0 ? (chunk.nullBitmap as Uint8Array | undefined) : undefined;
+      if (nulls && nulls.length) {
+        for (let k = 0; k < len; k++) {
+          const b = chunk.offset + k;
+          if (((nulls[b >> 3] >> (b & 7)) & 1) === 0) push(out, row + k, f, E_NULL, null, rowOffset);
+        }
+      }
+      row += len;
+    }
+    return;
+  }
   let i = 0;
   for (const v of vec as Iterable<unknown>) {
     if (v === null || v === undefined) {

@@ -356,3 +356,26 @@ describe("DeployedModel scoring", () => {
     for (let i = 0; i < 30; i++) expect(mc.predictOne({ a: X.getChild("a")!.get(i), b: X.getChild("b")!.get(i) })).toEqual({ prediction: p.predictions[i], probabilities: p.probabilitiesOf(i) });
   });
 });
+
+describe("DeployedModel on chunked and sliced Arrow input", () => {
+  it("finds nulls in string and number columns of sliced, multi-chunk tables at the right rows", () => {
+    const S = z.object({ s: z.string(), x: z.number() });
+    const m = DeployedModel.fromEstimator(new LogisticRegression().fit([{ x: 0 }, { x: 1 }, { x: 2 }, { x: 3 }], [0, 0, 1, 1]), { inputSchema: S });
+    const rows = Array.from({ length: 20 }, (_, i) => ({ s: i % 7 === 3 ? null : `v${i}`, x: i % 5 === 4 ? null : i }));
+    const whole = tableFromRows(rows);
+    const chunked = whole.slice(0, 9).concat(whole.slice(9, 20));
+    const sliced = chunked.slice(3, 17);
+    const expect1 = (t: typeof whole, offset: number) => {
+      const want = rows
+        .map((r, i) => [i, r] as const)
+        .filter(([i]) => i >= offset && i < offset + t.numRows)
+        .flatMap(([i, r]) => [...(r.s === null ? [[i - offset, "s", "null"]] : []), ...(r.x === null ? [[i - offset, "x", "null"]] : [])]);
+      expect(summary(m.validate(t).errors)).toEqual(want);
+      expect(summary(m.validate(rows.slice(offset, offset + t.numRows)).errors)).toEqual(want);
+    };
+    expect(chunked.batches.length).toBe(2);
+    expect1(whole, 0);
+    expect1(chunked, 0);
+    expect1(sliced, 3);
+  });
+});
