@@ -8,6 +8,8 @@ import { runTasks, type FoldTask } from "./parallel";
 import { resolveScoring, type Scoring } from "./scoring";
 import type { LabelInput } from "./splitters";
 import { progress, type ProgressOption } from "../progress/progress";
+import { logCrossValidation, type CrossValidationLike } from "../tracking/search-runs";
+import type { Tracker } from "../tracking/tracker";
 
 /** What {@link CrossValidateOptions.onSplit} receives as each split finishes. */
 export interface SplitReport {
@@ -39,6 +41,11 @@ export interface CrossValidateOptions {
   onProgress?: ProgressOption;
   /** Called as each split finishes, in split order — the hook for experiment tracking. */
   onSplit?: (report: SplitReport) => void | Promise<void>;
+  /**
+   * Logs the cross-validation as one run (each scorer's split scores as steps 0, 1, …; their means
+   * as metrics; the estimator's parameters as params), optionally as a child of `parentRunId`.
+   */
+  tracker?: Tracker | ({ tracker: Tracker } & Parameters<typeof logCrossValidation>[2]);
 }
 
 /**
@@ -116,6 +123,16 @@ export async function crossValidate(estimator: BaseEstimator, X: XInput, y?: YIn
     if (returnTrain) result[`train_${name}`] = Float64Array.from(outcomes, (o) => (o.train as number[])[k]);
   });
   if (options.returnEstimator) result.estimator = outcomes.map((o) => o.estimator as BaseEstimator);
+  if (options.tracker) {
+    const t = options.tracker as { tracker?: unknown };
+    const { tracker, ...runOptions } =
+      typeof t.tracker === "object" && t.tracker !== null ? (options.tracker as { tracker: Tracker }) : { tracker: options.tracker as Tracker };
+    // Plain parameter values only (nested `step__param` names included); estimator objects are not params.
+    const params = Object.fromEntries(
+      Object.entries(estimator.getParams()).filter(([, v]) => v === null || ["string", "number", "boolean"].includes(typeof v)),
+    );
+    await logCrossValidation(tracker, result as unknown as CrossValidationLike, { name: "crossValidate", params, ...runOptions });
+  }
   return result;
 }
 

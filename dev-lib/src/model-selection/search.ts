@@ -11,6 +11,8 @@ import { parameterGrid, parameterSampler, type ParamDistributions, type ParamGri
 import { resolveScoring, type ResolvedScoring, type ScorerFn, type Scoring } from "./scoring";
 import type { LabelInput } from "./splitters";
 import { progress, type ProgressOption } from "../progress/progress";
+import { ChildRunLogger, type SearchRunOptions } from "../tracking/search-runs";
+import type { Tracker } from "../tracking/tracker";
 
 /** What {@link SearchOptions.onCandidate} receives when every split of a candidate is done. */
 export interface CandidateReport {
@@ -48,6 +50,11 @@ export interface SearchOptions {
   onProgress?: ProgressOption;
   /** Called once per candidate, in candidate order, when its splits are done — the hook for experiment tracking. */
   onCandidate?: (report: CandidateReport) => void | Promise<void>;
+  /**
+   * Logs every candidate as a child run of one parent run (started here unless `parentRunId` is
+   * given); the ranks and the best candidate are added when the search ends. `trackedRuns_` holds the ids.
+   */
+  tracker?: Tracker | ({ tracker: Tracker } & SearchRunOptions);
 }
 
 /** Options of `fit`. */
@@ -145,6 +152,7 @@ abstract class BaseSearchCV {
   private best: { index: number; score: number; params: Record<string, unknown> } | null = null;
   private bestEst: BaseEstimator | null = null;
   private refitSeconds = NaN;
+  private tracked: { parentRunId: string; childRunIds: string[] } | null = null;
   private scoringResolved: ResolvedScoring | null = null;
   private splitsCount = 0;
 
@@ -201,13 +209,22 @@ abstract class BaseSearchCV {
     const tasks: FoldTask[] = [];
     candidates.forEach((params, c) => splits.forEach((_, s) => tasks.push({ index: c * nSplits + s, params, split: s })));
     const bar = progress(o.onProgress, { total: tasks.length, unit: "fits", label: `${this.name} (${candidates.length} candidates × ${nSplits} splits)` });
+    const logger = o.tracker
+      ? "tracker" in o.tracker && typeof (o.tracker as { tracker?: unknown }).tracker === "object"
+        ? (() => {
+            const { tracker, ...runOptions } = o.tracker as { tracker: Tracker } & SearchRunOptions;
+            return new ChildRunLogger(tracker, { name: this.name, ...runOptions });
+          })()
+        : new ChildRunLogger(o.tracker as Tracker, { name: this.name })
+      : null;
+    this.tracked = null;
     const remaining = new Int32Array(candidates.length).fill(nSplits);
     const outcomes: FoldOutcome[] = new Array(tasks.length);
     let nextCandidate = 0;
     const report = async () => {
       while (nextCandidate < candidates.length && remaining[nextCandidate] === 0) {
         const c = nextCandidate++;
-        if (!o.onCandidate) continue;
+        if (!o.onCandidate && !logger) continue;
         const own = outcomes.slice(c * nSplits, (c + 1) * nSplits);
         const pick = (k: number, side: "test" | "train") => own.map((f) => (f[side] as number[])[k]);
         const testScores: Record<string, number[]> = {};
@@ -218,7 +235,7 @@ abstract class BaseSearchCV {
           meanTestScore[name] = meanStd(testScores[name]).mean;
           if (returnTrain) trainScores[name] = pick(k, "train");
         });
-        await o.onCandidate({
+        const candidate: CandidateReport = {
           index: c,
           params: candidates[c],
           testScores,
@@ -226,7 +243,9 @@ abstract class BaseSearchCV {
           meanTestScore,
           fitTimes: own.map((f) => f.fitTime),
           scoreTimes: own.map((f) => f.scoreTime),
-        });
+        };
+        if (logger) await logger.onCandidate(candidate);
+        if (o.onCandidate) await o.onCandidate(candidate);
       }
     };
     await runTasks({ estimator: o.estimator, X: data, y: yy, splits, scoring, returnTrain, returnEstimator: false }, tasks, o.nJobs, async (task, outcome) => {
@@ -252,7 +271,16 @@ abstract class BaseSearchCV {
         this.bestEst = est;
       }
     }
+    if (logger) this.tracked = await logger.finish(this);
     return this;
+  }
+
+  /**
+   * The runs a search with `tracker` logged: the parent run and one child run per candidate, in
+   * `cvResults_` order; null when the search was not tracked.
+   */
+  get trackedRuns_(): { parentRunId: string; childRunIds: string[] } | null {
+    return this.tracked;
   }
 
   private summarise(candidates: Record<string, unknown>[], outcomes: FoldOutcome[], nSplits: number, scoring: ResolvedScoring, returnTrain: boolean): CvResults {
