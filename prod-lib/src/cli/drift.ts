@@ -133,7 +133,11 @@ async function readManifest(dir: string): Promise<{ name?: string; version?: str
   };
 }
 
-async function defaultResolve(ref: string, context: ModelResolveContext): Promise<MonitoredModel> {
+/**
+ * Resolves `<ref>` without a registry: a folder holding `reference.json` (a model artifact or just a
+ * profile), or any name with `--reference`.
+ */
+export async function defaultResolve(ref: string, context: ModelResolveContext): Promise<MonitoredModel> {
   const dir = (await isDirectory(ref)) ? ref : undefined;
   if (!dir && !context.reference) {
     throw new UsageError(

@@ -7,6 +7,7 @@
  *   trellis model verify <dir> [--json]    integrity, format, compatibility, loadability (exit 0/1)
  */
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { InvalidArgumentError, TrellisError, type CliIo } from "@trellis/shared";
 import { verifyArtifact, type ArtifactVerification } from "../artifact/load";
@@ -15,7 +16,8 @@ import { compileFields } from "../serve/validator";
 import { DeployedModel } from "../serve/deployed-model";
 import { ModelRegistry } from "../registry/registry";
 import { runRegistryCommand } from "./registry-commands";
-import { runDriftCommand, type ModelResolveContext } from "./drift";
+import { defaultResolve, runDriftCommand, type ModelResolveContext } from "./drift";
+import { DIGEST_FILE } from "../artifact/manifest";
 import type { MonitoredModel } from "../monitor/store";
 
 const MODEL_HELP = `Usage: trellis model <command> [options]
@@ -135,7 +137,11 @@ async function verify(args: string[], io: CliIo): Promise<number> {
  */
 async function resolveDriftModel(ref: string, context: ModelResolveContext): Promise<MonitoredModel> {
   const monitored = (m: DeployedModel): MonitoredModel => ({ name: m.name ?? ref, version: m.version, digest: m.digest, reference: m.reference });
-  if (existsSync(ref)) return monitored(await DeployedModel.load(ref));
+  if (existsSync(ref)) {
+    // A model artifact is verified and loaded (its digest comes with it); a folder that only holds a
+    // reference profile is read as such.
+    return existsSync(join(ref, DIGEST_FILE)) ? monitored(await DeployedModel.load(ref)) : defaultResolve(ref, context);
+  }
   const url = context.warehouse ?? process.env.TRELLIS_WAREHOUSE;
   if (!url) {
     throw new InvalidArgumentError(`${JSON.stringify(ref)} is not a model folder; for a registry reference give --warehouse <url> (or set TRELLIS_WAREHOUSE).`);

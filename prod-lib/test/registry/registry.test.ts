@@ -200,3 +200,33 @@ describe("trellis model list|show|promote|register", () => {
     expect(await run("list")).toMatchObject({ code: 2, err: expect.stringContaining("no warehouse given; pass --warehouse <url> or set TRELLIS_WAREHOUSE") });
   });
 });
+
+describe("trellis model (dispatcher) with registry references", () => {
+  it("lists registered models and checks drift of a registry reference", async () => {
+    const { LinearRegression, saveModel } = await import("@trellis/prod");
+    const { runModelCommand } = await import("@trellis/prod/cli");
+    const { writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { XRow } = await import("./helpers");
+    const work = tempDir("trellis-model-dispatch-");
+    const train = Array.from({ length: 300 }, (_, i) => ({ a: i % 50, b: (i * 7) % 11 }));
+    const withReference = await saveModel(new LinearRegression().fit(train, train.map((r) => r.a + r.b)), join(work, "m"), {
+      inputSchema: XRow,
+      reference: train,
+    });
+    const url = `embedded:${work}/wh`;
+    const io = { out: "", err: "", stdout: { write: (t: string) => (io.out += t) }, stderr: { write: (t: string) => (io.err += t) } };
+    expect(await runModelCommand(["register", withReference.dir, "churn", "--warehouse", url], io)).toBe(0);
+    expect(await runModelCommand(["list", "--warehouse", url], io)).toBe(0);
+    expect(io.out).toContain("churn");
+    const same = join(work, "same.csv");
+    writeFileSync(same, "a,b\n" + train.map((r) => `${r.a},${r.b}`).join("\n") + "\n");
+    const shifted = join(work, "shifted.csv");
+    writeFileSync(shifted, "a,b\n" + train.map((r) => `${r.a + 40},${r.b}`).join("\n") + "\n");
+    io.out = "";
+    expect(await runModelCommand(["drift", "churn@1", "--from", same, "--warehouse", url], io)).toBe(0);
+    expect(await runModelCommand(["drift", "churn@1", "--from", shifted, "--warehouse", url], io)).toBe(1);
+    expect(io.out).toMatch(/drift/);
+    expect(await runModelCommand(["drift", "churn@1", "--from", same], { ...io, stdout: io.stdout })).toBe(2);
+  }, 180_000);
+});
