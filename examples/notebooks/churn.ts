@@ -81,7 +81,7 @@ export function openChurnStore(wh: Warehouse) {
  * regression with the given options.
  * @example const model = churnPipeline({ C: 0.1 });
  */
-export function churnPipeline(clf: { C?: number; classWeight?: "balanced" | null } = {}): Pipeline {
+export function churnPipeline(clf: { C?: number; classWeight?: "balanced" | null } = {}) {
   return new Pipeline({
     steps: [
       [
