@@ -13,10 +13,10 @@ import { PALETTE } from "./svg";
  * A search's results keyed as scikit-learn's `cv_results_`: `params` (one object per candidate),
  * `param_<name>`, `mean_test_<metric>`, `std_test_<metric>`, `rank_test_<metric>`, and with
  * train scores `mean_train_<metric>` / `std_train_<metric>` (metric "score" for a single scorer).
+ * Only `params` is required by the type, so a search's own `cvResults_` (an interface without an
+ * index signature) is accepted as it is; the other keys are read by name.
  */
-export type CvResults = { readonly params: readonly Readonly<Record<string, unknown>>[] } & {
-  readonly [key: string]: ArrayLike<unknown> | readonly unknown[];
-};
+export type CvResults = { readonly params: readonly Readonly<Record<string, unknown>>[] };
 
 /** Options of {@link validationCurveChart}. */
 export interface ValidationCurveOptions extends ChartOptions {
@@ -32,7 +32,7 @@ export interface ValidationCurveOptions extends ChartOptions {
 }
 
 function column(results: CvResults, key: string): unknown[] | undefined {
-  const v = results[key];
+  const v = (results as unknown as Readonly<Record<string, ArrayLike<unknown> | undefined>>)[key];
   return v === undefined ? undefined : Array.from(v as ArrayLike<unknown>);
 }
 

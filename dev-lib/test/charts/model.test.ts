@@ -4,6 +4,7 @@ import { tableFromRows } from "@trellis/shared";
 import { LogisticRegression, Pipeline, StandardScaler, calibrationCurve, precisionRecallCurve } from "@trellis/prod";
 import { calibrationChart, coefficientsChart, confusionMatrixChart, precisionRecallChart, rocChart } from "../../src/charts/model";
 import { validationCurveChart } from "../../src/charts/validation";
+import { GridSearchCV } from "../../src/model-selection/search";
 import { invert, marks, num, parseSvg, pathPoints } from "./svg-helpers";
 
 // scikit-learn's roc_curve / precision_recall_curve outputs, made by prod-lib/test/fixtures/make_curves.py.
@@ -164,6 +165,18 @@ describe("validationCurveChart", () => {
     };
     const chart = validationCurveChart(results, "a");
     expect(pathPoints(marks(parseSvg(chart.svg), "path", "line")[0]!.getAttribute("d")!)).toHaveLength(2);
+  });
+
+  it("takes a fitted GridSearchCV's cvResults_ as it is (its interface type included)", async () => {
+    const X = Array.from({ length: 40 }, (_, i) => ({ x: (i % 10) + (i < 20 ? 0 : 3) }));
+    const y = X.map((_, i) => (i < 20 ? 0 : 1));
+    const search = new GridSearchCV({ estimator: new LogisticRegression(), paramGrid: { C: [0.01, 1, 100] }, cv: 4, scoring: "roc_auc" });
+    await search.fit(X, y);
+    const chart = validationCurveChart(search.cvResults_, "C");
+    const line = marks(parseSvg(chart.svg), "path", "line")[0]!;
+    const points = pathPoints(line.getAttribute("d")!).map((p) => invert(chart, p));
+    expect(points.map(([x]) => Number(x.toPrecision(3)))).toEqual([0.01, 1, 100]);
+    points.forEach(([, yv], i) => expect(yv).toBeCloseTo(search.cvResults_.mean_test_score[i]!, 3));
   });
 
   it("places non-numeric values evenly, and explains a missing parameter or metric", () => {
