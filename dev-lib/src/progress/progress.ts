@@ -71,6 +71,8 @@ interface TslabModule {
  * @example const tslab = loadTslab(); if (tslab) tslab.newDisplay().html("<b>hi</b>");
  */
 export function loadTslab(): TslabModule | null {
+  // tslab may be installed (a dev dependency of a project) without this process being its kernel.
+  if (!inTslabKernel()) return null;
   const bases = [process.argv[1], join(process.cwd(), "index.js")].filter((b): b is string => typeof b === "string" && b.length > 0);
   for (const base of bases) {
     try {
@@ -81,6 +83,14 @@ export function loadTslab(): TslabModule | null {
     }
   }
   return null;
+}
+
+/** Whether this process is a tslab kernel: started by tslab's executable, or with its kernel module loaded. */
+function inTslabKernel(): boolean {
+  const main = process.argv[1] ?? "";
+  if (/[\\/]tslab[\\/]|[\\/]tslab(\.js)?$/.test(main)) return true;
+  const cache = createRequire(join(process.cwd(), "index.js")).cache ?? {};
+  return Object.keys(cache).some((file) => /[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(file));
 }
 
 function escapeHtml(s: string): string {
