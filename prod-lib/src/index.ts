@@ -181,7 +181,7 @@ export type {
 } from "./artifact";
 
 // --- deployed models: validated scoring of a verified artifact ---
-export { DeployedModel, PredictionResult } from "./serve";
+export { DeployedModel, PredictionResult, modelHandler, serve, ServiceMetrics, DEFAULT_BODY_LIMIT, LATENCY_BUCKETS } from "./serve";
 export type {
   ModelSource,
   ModelRows,
@@ -193,6 +193,12 @@ export type {
   ValidationReport,
   RowError,
   RowErrorCode,
+  ModelHandler,
+  ModelHandlerOptions,
+  ServedModel,
+  ServiceLogger,
+  ServeOptions,
+  RunningService,
 } from "./serve";
 
 // --- model registry (in the warehouse) and its command line ---

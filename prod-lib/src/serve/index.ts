@@ -13,3 +13,8 @@ export type {
   ValidationReport,
 } from "./deployed-model";
 export type { RowError, RowErrorCode } from "./validator";
+export { modelHandler, DEFAULT_BODY_LIMIT } from "./handler";
+export type { ModelHandler, ModelHandlerOptions, ServedModel, ServiceLogger } from "./handler";
+export { serve } from "./serve";
+export type { ServeOptions, RunningService } from "./serve";
+export { ServiceMetrics, LATENCY_BUCKETS } from "./metrics";
