@@ -20,7 +20,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BenchResult } from "./util";
 
-const GROUPS = ["lake", "warehouse", "feature-store", "pipeline", "linear-model", "peers"] as const;
+const GROUPS = ["lake", "warehouse", "feature-store", "pipeline", "linear-model", "service", "peers"] as const;
 type Group = (typeof GROUPS)[number];
 
 const pgUrl = process.env.TRELLIS_BENCH_PG_URL || process.env.TRELLIS_TEST_PG_URL || undefined;
@@ -55,6 +55,10 @@ async function runGroup(group: Group): Promise<BenchResult[]> {
     case "linear-model": {
       const { benchLinearModel } = await import("./linear-model");
       return benchLinearModel({ runs: 3 });
+    }
+    case "service": {
+      const { benchService } = await import("./service");
+      return benchService();
     }
     case "peers":
       return runPeers();
