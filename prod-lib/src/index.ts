@@ -181,7 +181,7 @@ export type {
 } from "./artifact";
 
 // --- deployed models: validated scoring of a verified artifact ---
-export { DeployedModel, PredictionResult, modelHandler, serve, ServiceMetrics, DEFAULT_BODY_LIMIT, LATENCY_BUCKETS } from "./serve";
+export { DeployedModel, PredictionResult, modelHandler, serve, ServiceMetrics, DEFAULT_BODY_LIMIT, LATENCY_BUCKETS, PredictionLog, PREDICTIONS_SCHEMA } from "./serve";
 export type {
   ModelSource,
   ModelRows,
@@ -199,6 +199,8 @@ export type {
   ServiceLogger,
   ServeOptions,
   RunningService,
+  LogPredictionsOptions,
+  LoggedModel,
 } from "./serve";
 
 // --- model registry (in the warehouse) and its command line ---

@@ -15,6 +15,7 @@ import { ModelRegistry } from "../registry/registry";
 import { PROD_VERSION } from "../version";
 import { DeployedModel, type ModelSource } from "./deployed-model";
 import { ServiceMetrics } from "./metrics";
+import { PredictionLog, type LogPredictionsOptions } from "./prediction-log";
 
 /** Where a served model comes from: a loaded model, an artifact folder, or a registry reference (`"churn@production"`). */
 export type ServedModel = DeployedModel | string;
@@ -34,6 +35,8 @@ export interface ModelHandlerOptions {
   registry?: ModelSource;
   /** A warehouse URL to open the model registry from, when `registry` is not given. */
   warehouse?: string;
+  /** Append served rows to a warehouse table (see `PredictionLog` for its layout). */
+  logPredictions?: LogPredictionsOptions;
   /** Where faults are reported (default: one JSON line on stderr). */
   logger?: ServiceLogger;
 }
@@ -49,7 +52,9 @@ export interface ModelHandler {
   readonly metrics: ServiceMetrics;
   /** The loaded models by route name (empty until ready). */
   readonly models: ReadonlyMap<string, DeployedModel>;
-  /** Releases what the handler opened itself (a registry opened from `warehouse`). */
+  /** The prediction log, once ready (null without `logPredictions`). */
+  readonly predictionLog: PredictionLog | null;
+  /** Flushes the prediction log and releases what the handler opened itself (a registry opened from `warehouse`, the log's warehouse). */
   close(): Promise<void>;
 }
 
@@ -256,6 +261,7 @@ export function modelHandler(options: ModelHandlerOptions): ModelHandler {
   const loaded = new Map<string, DeployedModel>();
   let isReady = false;
   let ownedRegistry: ModelRegistry | null = null;
+  let log: PredictionLog | null = null;
 
   const ready = (async () => {
     let registry = options.registry;
@@ -271,9 +277,16 @@ export function modelHandler(options: ModelHandlerOptions): ModelHandler {
       loaded.set(name, models[i]);
       metrics.modelInfo(name, s.version, s.digest);
     });
+    if (options.logPredictions) {
+      log = await PredictionLog.open(
+        options.logPredictions,
+        [...served.values()].map((s) => ({ name: s.name, version: s.version, model: s.model })),
+        { dropped: (m, n) => metrics.logDropped(m, n), error: (message, fields) => logger.error(message, fields) },
+      );
+    }
     isReady = true;
   })();
-  ready.catch((e: unknown) => logger.error("the models could not be loaded", { error: e instanceof Error ? e.message : String(e) }));
+  ready.catch((e: unknown) => logger.error("the service could not start (models or prediction log)", { error: e instanceof Error ? e.message : String(e) }));
 
   const serverMetadata = JSON.stringify({ name: "trellis", version: PROD_VERSION, extensions: [] });
 
@@ -341,7 +354,7 @@ export function modelHandler(options: ModelHandlerOptions): ModelHandler {
     return new HttpError(400, e.message, { details: e.details.map((d) => ({ row: d.row, field: d.field, message: d.message })) });
   }
 
-  function predict(s: Served, body: unknown): string {
+  function predict(s: Served, body: unknown, requestId: string): string {
     const m = s.model;
     if (isPlainObject(body) && Object.prototype.hasOwnProperty.call(body, "rows") && Array.isArray(body.rows)) {
       const rows = body.rows as RowObject[];
@@ -354,6 +367,7 @@ export function modelHandler(options: ModelHandlerOptions): ModelHandler {
         throw e;
       }
       metrics.rowsScored(s.name, result.rows);
+      log?.push(s, requestId, "predict", rows, result.predictions, (i) => result.probabilitiesOf(i));
       const probabilities = m.classes ? Array.from({ length: result.rows }, (_, i) => byClass(m.classes!, result.probabilitiesOf(i)!)) : undefined;
       return JSON.stringify({ model: s.name, version: s.version, digest: s.digest, predictions: result.predictions, probabilities });
     }
@@ -366,11 +380,15 @@ export function modelHandler(options: ModelHandlerOptions): ModelHandler {
       throw e;
     }
     metrics.rowsScored(s.name, 1);
+    if (log) {
+      const p = one.probabilities;
+      log.push(s, requestId, "predict", [body as RowObject], [one.prediction], () => p);
+    }
     const probabilities = one.probabilities ? [byClass(m.classes!, one.probabilities)] : undefined;
     return JSON.stringify({ model: s.name, version: s.version, digest: s.digest, predictions: [one.prediction], probabilities });
   }
 
-  function infer(s: Served, body: unknown): string {
+  function infer(s: Served, body: unknown, requestId: string): string {
     const m = s.model;
     const rows = rowsFromTensors(body, s);
     const id = isPlainObject(body) && typeof body.id === "string" ? body.id : undefined;
@@ -382,6 +400,7 @@ export function modelHandler(options: ModelHandlerOptions): ModelHandler {
       throw e;
     }
     metrics.rowsScored(s.name, result.rows);
+    log?.push(s, requestId, "infer", rows, result.predictions, (i) => result.probabilitiesOf(i));
     const n = result.rows;
     const outputs: { name: string; shape: number[]; datatype: string; parameters?: Record<string, unknown>; data: unknown[] }[] = [
       { name: "prediction", shape: [n], datatype: labelDatatype(m.classes), data: result.predictions },
@@ -392,7 +411,7 @@ export function modelHandler(options: ModelHandlerOptions): ModelHandler {
     return JSON.stringify({ model_name: s.name, model_version: s.version, id, parameters: { digest: s.digest }, outputs });
   }
 
-  async function route(req: IncomingMessage, res: ServerResponse, path: string, state: { model: string; route: string }): Promise<void> {
+  async function route(req: IncomingMessage, res: ServerResponse, path: string, state: { model: string; route: string }, requestId: string): Promise<void> {
     const method = req.method ?? "GET";
     const only = (allowed: "GET" | "POST") => {
       if (method !== allowed && !(allowed === "GET" && method === "HEAD")) throw new HttpError(405, `${method} is not allowed on ${path}; use ${allowed}`, {}, { allow: allowed === "GET" ? "GET, HEAD" : allowed });
@@ -433,9 +452,9 @@ export function modelHandler(options: ModelHandlerOptions): ModelHandler {
       case "model_ready":
         return send(res, 200, JSON.stringify({ name: s.name, ready: true }));
       case "infer":
-        return send(res, 200, infer(s, await jsonBody()));
+        return send(res, 200, infer(s, await jsonBody(), requestId));
       default:
-        return send(res, 200, predict(s, await jsonBody()));
+        return send(res, 200, predict(s, await jsonBody(), requestId));
     }
   }
 
@@ -453,7 +472,7 @@ export function modelHandler(options: ModelHandlerOptions): ModelHandler {
       metrics.observe(served.has(state.model) ? state.model : "", state.route, res.statusCode, seconds);
     };
     res.once("finish", finish);
-    route(req, res, path, state).catch((e: unknown) => {
+    route(req, res, path, state, requestId).catch((e: unknown) => {
       if (res.headersSent || res.destroyed) {
         res.destroy();
         return;
@@ -479,9 +498,11 @@ export function modelHandler(options: ModelHandlerOptions): ModelHandler {
     isReady: { get: () => isReady },
     metrics: { value: metrics },
     models: { value: loaded },
+    predictionLog: { get: () => log },
     close: {
       value: async () => {
         await ready.catch(() => undefined);
+        if (log) await log.close();
         if (ownedRegistry) await (ownedRegistry as ModelRegistry).close();
       },
     },

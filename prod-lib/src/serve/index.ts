@@ -18,3 +18,5 @@ export type { ModelHandler, ModelHandlerOptions, ServedModel, ServiceLogger } fr
 export { serve } from "./serve";
 export type { ServeOptions, RunningService } from "./serve";
 export { ServiceMetrics, LATENCY_BUCKETS } from "./metrics";
+export { PredictionLog, PREDICTIONS_SCHEMA } from "./prediction-log";
+export type { LogPredictionsOptions, LoggedModel } from "./prediction-log";
