@@ -20,3 +20,5 @@ export type { ServeOptions, RunningService } from "./serve";
 export { ServiceMetrics, LATENCY_BUCKETS } from "./metrics";
 export { PredictionLog, PREDICTIONS_SCHEMA } from "./prediction-log";
 export type { LogPredictionsOptions, LoggedModel } from "./prediction-log";
+export { writeBundle, BUNDLE_PACKAGES } from "./bundle";
+export type { BundleOptions, WrittenBundle } from "./bundle";
