@@ -163,7 +163,7 @@ describe("trellis model bundle", () => {
     const ready = await fetch(`${url}/v2/health/ready`);
     expect(ready.status).toBe(200);
     const rows = [{ a: 1.5, b: 0.5 }, { a: 4, b: 2 }];
-    const served = await (await fetch(`${url}/v2/models/toy/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ rows }) })).json();
+    const served = await (await fetch(`${url}/v2/models/toy/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ rows }) })).json() as { predictions: unknown[]; probabilities: Record<string, number>[]; digest: string };
     const local = (await DeployedModel.load(saved.dir)).predictProba(rows);
     expect(served.predictions).toEqual(local.predictions);
     expect(served.probabilities[0]["1"]).toBe(local.probabilitiesOf(0)![1]);

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { DeployedModel, serve, type Warehouse } from "@trellis/prod";
+import { DeployedModel, serve } from "@trellis/prod";
+import type { Warehouse } from "@trellis/shared";
 import { uniqueName, useWarehouses } from "../../../shared/test/helpers/warehouses";
 import { MixedRow, fittedMixedPipeline, test as testRows } from "../artifact/helpers";
 
