@@ -36,7 +36,10 @@ export interface WrittenBundle {
   dependencies: Record<string, string>;
 }
 
-/** The packages a bundle pins, taken from the manifest's library versions. */
+/**
+ * The packages a bundle pins, taken from the manifest's library versions.
+ * @example BUNDLE_PACKAGES.includes("@trellis/prod") // true
+ */
 export const BUNDLE_PACKAGES: readonly string[] = ["@trellis/prod", "@trellis/shared", "apache-arrow", "zod"];
 
 const SERVER_JS = `// The model service of this bundle: node server.js (see README.md).

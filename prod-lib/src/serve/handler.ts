@@ -58,7 +58,10 @@ export interface ModelHandler {
   close(): Promise<void>;
 }
 
-/** Default body limit: 1 MiB. */
+/**
+ * Default body limit: 1 MiB.
+ * @example modelHandler({ models, bodyLimit: 4 * DEFAULT_BODY_LIMIT })
+ */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:\-]{1,128}$/;

@@ -4,7 +4,10 @@
  * few lines of text.
  */
 
-/** Upper bounds (seconds) of the request latency histogram's buckets. */
+/**
+ * Upper bounds (seconds) of the request latency histogram's buckets.
+ * @example LATENCY_BUCKETS[1] // 0.001 (1 ms)
+ */
 export const LATENCY_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 function escapeLabel(v: string): string {

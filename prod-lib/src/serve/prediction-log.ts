@@ -18,7 +18,10 @@ import type { RowObject } from "../base/frame";
 import type { Label } from "../base/labels";
 import type { DeployedModel } from "./deployed-model";
 
-/** The owned schema the prediction log lives in by default. */
+/**
+ * The owned schema the prediction log lives in by default.
+ * @example await wh.query(`SELECT count(*) FROM ${PREDICTIONS_SCHEMA}.predictions`)
+ */
 export const PREDICTIONS_SCHEMA = "trellis_predictions";
 const LAYOUT_VERSION = 1;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
