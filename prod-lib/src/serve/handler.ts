@@ -395,21 +395,34 @@ export function modelHandler(options: ModelHandlerOptions): ModelHandler {
     const m = s.model;
     const rows = rowsFromTensors(body, s);
     const id = isPlainObject(body) && typeof body.id === "string" ? body.id : undefined;
-    let result;
+    const n = rows.length;
+    let predictions: (Label | null)[];
+    let proba: number[] | null = null;
+    let probaOf: (i: number) => number[] | null;
     try {
-      result = m.classes ? m.predictProba(rows) : m.predict(rows);
+      if (n === 1) {
+        // One row: DeployedModel's single-row fast path (same validation, same numbers).
+        const one = m.predictOne(rows[0]);
+        predictions = [one.prediction];
+        proba = one.probabilities;
+        probaOf = () => one.probabilities;
+      } else {
+        const result = m.classes ? m.predictProba(rows) : m.predict(rows);
+        predictions = result.predictions;
+        proba = result.probabilities ? Array.from(result.probabilities.data) : null;
+        probaOf = (i) => result.probabilitiesOf(i);
+      }
     } catch (e) {
       if (e instanceof InvalidRowsError) throw invalidRows(s, e);
       throw e;
     }
-    metrics.rowsScored(s.name, result.rows);
-    log?.push(s, requestId, "infer", rows, result.predictions, (i) => result.probabilitiesOf(i));
-    const n = result.rows;
+    metrics.rowsScored(s.name, n);
+    log?.push(s, requestId, "infer", rows, predictions, probaOf);
     const outputs: { name: string; shape: number[]; datatype: string; parameters?: Record<string, unknown>; data: unknown[] }[] = [
-      { name: "prediction", shape: [n], datatype: labelDatatype(m.classes), data: result.predictions },
+      { name: "prediction", shape: [n], datatype: labelDatatype(m.classes), data: predictions },
     ];
-    if (m.classes && result.probabilities) {
-      outputs.push({ name: "probabilities", shape: [n, m.classes.length], datatype: "FP64", parameters: { classes: m.classes }, data: Array.from(result.probabilities.data) });
+    if (m.classes && proba) {
+      outputs.push({ name: "probabilities", shape: [n, m.classes.length], datatype: "FP64", parameters: { classes: m.classes }, data: proba });
     }
     return JSON.stringify({ model_name: s.name, model_version: s.version, id, parameters: { digest: s.digest }, outputs });
   }

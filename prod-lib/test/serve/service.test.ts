@@ -109,6 +109,10 @@ describe("serve: Open Inference Protocol v2", () => {
     const versioned = await call(svc.url, "POST", `/v2/models/churn/versions/${version}/infer`, JSON.stringify({ inputs }));
     expect(versioned.status).toBe(200);
     expect(versioned.json.id).toBeUndefined();
+    const single = inputs.map((t) => ({ ...t, shape: [1], data: t.data.slice(2, 3) }));
+    const one = await call(svc.url, "POST", "/v2/models/churn/infer", JSON.stringify({ inputs: single }));
+    expect(one.json.outputs[0].data).toEqual([expected.predictions[2]]);
+    expect(one.json.outputs[1].data).toEqual(expected.probabilitiesOf(2));
     const wrong = await call(svc.url, "POST", "/v2/models/churn/versions/999/infer", JSON.stringify({ inputs }));
     expect(wrong.status).toBe(404);
     expect(wrong.json.error).toBe(`model "churn" has no version "999" here; the served version is ${version}`);
