@@ -23,7 +23,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BenchResult } from "./util";
 
-const GROUPS = ["lake", "warehouse", "feature-store", "pipeline", "linear-model", "io", "monitor", "search", "tracking", "peers"] as const;
+const GROUPS = ["lake", "warehouse", "feature-store", "pipeline", "linear-model", "io", "monitor", "search", "tracking", "service", "peers"] as const;
 type Group = (typeof GROUPS)[number];
 
 const pgUrl = process.env.TRELLIS_BENCH_PG_URL || process.env.TRELLIS_TEST_PG_URL || undefined;
@@ -75,6 +75,10 @@ async function runGroup(group: Group): Promise<BenchResult[]> {
     case "io": {
       const { benchIo } = await import("./io");
       return benchIo(3);
+    }
+    case "service": {
+      const { benchService } = await import("./service");
+      return benchService();
     }
     case "peers":
       return runPeers();

@@ -189,7 +189,7 @@ export type {
 } from "./artifact";
 
 // --- deployed models: validated scoring of a verified artifact ---
-export { DeployedModel, PredictionResult } from "./serve";
+export { DeployedModel, PredictionResult, modelHandler, serve, ServiceMetrics, DEFAULT_BODY_LIMIT, LATENCY_BUCKETS, PredictionLog, PREDICTIONS_SCHEMA, writeBundle, BUNDLE_PACKAGES } from "./serve";
 export type {
   ModelSource,
   ModelRows,
@@ -201,6 +201,16 @@ export type {
   ValidationReport,
   RowError,
   RowErrorCode,
+  ModelHandler,
+  ModelHandlerOptions,
+  ServedModel,
+  ServiceLogger,
+  ServeOptions,
+  RunningService,
+  LogPredictionsOptions,
+  LoggedModel,
+  BundleOptions,
+  WrittenBundle,
 } from "./serve";
 
 // --- model registry (in the warehouse) and its command line ---

@@ -14,11 +14,13 @@ import { verifyArtifact, type ArtifactVerification } from "../artifact/load";
 import type { ModelManifest } from "../artifact/manifest";
 import { compileFields } from "../serve/validator";
 import { DeployedModel } from "../serve/deployed-model";
-import { ModelRegistry } from "../registry/registry";
 import { runRegistryCommand } from "./registry-commands";
 import { defaultResolve, runDriftCommand, type ModelResolveContext } from "./drift";
 import { DIGEST_FILE } from "../artifact/manifest";
 import type { MonitoredModel } from "../monitor/store";
+import { writeBundle } from "../serve/bundle";
+import { ModelRegistry } from "../registry/registry";
+import { stat } from "node:fs/promises";
 
 const MODEL_HELP = `Usage: trellis model <command> [options]
 
@@ -34,6 +36,9 @@ Commands:
                   exit status 1 when a column drifts ("trellis model drift --help")
 
 The registry commands take --warehouse <url> (default: the TRELLIS_WAREHOUSE environment variable).
+  bundle <ref-or-dir> <out-dir> [--warehouse url] [--overwrite]
+                  Write a deployable service folder: the artifact, package.json pinning the
+                  manifest's library versions, server.js, README.md and a Dockerfile
 
 Options:
   --json          machine-readable output
@@ -131,6 +136,37 @@ async function verify(args: string[], io: CliIo): Promise<number> {
   return v.ok ? 0 : 1;
 }
 
+async function bundle(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { warehouse: { type: "string" }, overwrite: { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) {
+    io.stdout.write(MODEL_HELP);
+    return 0;
+  }
+  if (positionals.length !== 2) throw new InvalidArgumentError(`model bundle: expected <ref-or-dir> <out-dir>, got ${positionals.length} argument(s).`);
+  const [source, out] = positionals;
+  const isDir = await stat(source).then((s) => s.isDirectory(), () => false);
+  const url = values.warehouse ?? process.env.TRELLIS_WAREHOUSE;
+  let registry: ModelRegistry | undefined;
+  if (!isDir) {
+    if (!url) throw new InvalidArgumentError(`model bundle: ${JSON.stringify(source)} is not a folder; for a registry reference pass --warehouse <url> or set TRELLIS_WAREHOUSE.`);
+    registry = await ModelRegistry.open(url);
+  }
+  try {
+    const b = await writeBundle(source, out, { registry, overwrite: values.overwrite });
+    if (values.json) io.stdout.write(JSON.stringify(b) + "\n");
+    else io.stdout.write(`wrote ${b.dir}: model ${b.name}${b.version !== null ? ` version ${b.version}` : ""} (digest ${b.digest.slice(0, 12)}), ${Object.entries(b.dependencies).map(([k, v]) => `${k}@${v}`).join(", ")}\nrun it: cd ${out} && npm install --omit=dev && node server.js\n`);
+    return 0;
+  } finally {
+    await registry?.close();
+  }
+}
+
+
 /**
  * Resolves `trellis model drift <ref>`: an artifact folder, or a registry reference looked up in the
  * `--warehouse` (or TRELLIS_WAREHOUSE) warehouse.
@@ -168,6 +204,7 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   promote: registryVerb("promote"),
   register: registryVerb("register"),
   drift: (args, io) => runDriftCommand(args, io, { resolveModel: resolveDriftModel }),
+  bundle,
 };
 
 /**
