@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ColumnTransformer, LogisticRegression, OneHotEncoder, Pipeline, SimpleImputer, StandardScaler } from "@trellis/prod";
-import { generateDemoData } from "../src/data";
+import { generateDemoData } from "../notebooks/demo-data";
 
 export const WAREHOUSE = process.env.TRELLIS_DEMO_WAREHOUSE ?? "embedded:.trellis/warehouse";
 export const MODEL_REF = "churn@production";

@@ -23,6 +23,7 @@ import {
   move,
   readParquet,
   rowsOf,
+  takeRows,
   warehouseTable,
 } from "@trellis/shared";
 import {
@@ -32,8 +33,12 @@ import {
   Pipeline,
   SimpleImputer,
   StandardScaler,
+  DeployedModel,
+  ModelRegistry,
   accuracyScore,
   rocAucScore,
+  saveModel,
+  scoreBatch,
 } from "@trellis/prod";
 import { DAYS, YEAR_START, generateDemoData } from "../notebooks/demo-data";
 import { probabilitiesByClass } from "./format";
@@ -229,6 +234,40 @@ async function main(): Promise<void> {
       const p = model.predictOne({ ...one, region: "emea", channel: "web" });
       console.log(`    churn risk of customer 1000 if in emea/web: ${probabilitiesByClass("churned", model.classes_, p)}`);
     }
+
+    // Deployment: the artifact (with the training rows' reference profile), the registry, and a
+    // batch of the latest feature rows scored into the lake by the production alias.
+    const ChurnRow = z.object({
+      orders_30d: z.int32().nullable(),
+      avg_basket: z.number().nullable(),
+      segment: z.enum(["bronze", "silver", "gold"]).nullable(),
+      region: z.enum(["emea", "amer", "apac"]),
+      channel: z.enum(["web", "app", "store"]),
+    });
+    const saved = await step("save the churn model (artifact with hashes and a reference profile)", () =>
+      saveModel(model, ".trellis/models/churn", {
+        inputSchema: ChurnRow,
+        name: "churn",
+        reference: trainRows,
+        metrics: { rocAuc: auc, accuracy: acc },
+        lineage: { featureViews: [customerStats, customerProfile], trainingRows: trainRows },
+        overwrite: true,
+      }),
+    );
+    const registry = await ModelRegistry.open(wh);
+    const registered = await step("register it and promote it to production", async () => {
+      const r = await registry.register("churn", saved);
+      await registry.setAlias("churn", "production", r.version);
+      return r;
+    });
+    const deployed = await DeployedModel.load("churn@production", { registry });
+    const lastTs = Math.max(...testRows.map((r) => r.event_ts.getTime()));
+    const latest = takeRows(training.table, rows.flatMap((r, i) => (r.event_ts.getTime() === lastTs ? [i] : [])));
+    const scored = await step("score the latest feature rows into the lake with churn@production", () =>
+      scoreBatch({ model: deployed, from: latest, to: `${LAKE}/churn_scores`, keep: ["customer_id", "event_ts"], runLog: wh }),
+    );
+    console.log(`    churn@production is version ${registered.version}, digest ${deployed.digest}`);
+    console.log(`    ${scored.rowsScored} rows scored → ${LAKE}/churn_scores (${scored.columns.join(", ")})`);
     await store.close();
   } finally {
     await wh.close();
