@@ -23,7 +23,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BenchResult } from "./util";
 
-const GROUPS = ["lake", "warehouse", "feature-store", "pipeline", "linear-model", "io", "monitor", "search", "tracking", "service", "peers"] as const;
+const GROUPS = ["lake", "warehouse", "feature-store", "pipeline", "linear-model", "io", "monitor", "search", "tracking", "service", "scoring", "peers"] as const;
 type Group = (typeof GROUPS)[number];
 
 const pgUrl = process.env.TRELLIS_BENCH_PG_URL || process.env.TRELLIS_TEST_PG_URL || undefined;
@@ -79,6 +79,10 @@ async function runGroup(group: Group): Promise<BenchResult[]> {
     case "service": {
       const { benchService } = await import("./service");
       return benchService();
+    }
+    case "scoring": {
+      const { benchScoring } = await import("./scoring");
+      return benchScoring({ runs: 3 });
     }
     case "peers":
       return runPeers();

@@ -130,6 +130,18 @@ function predictionType(classes: readonly Label[] | null): arrow.DataType {
   return new arrow.Float64();
 }
 
+/** A Utf8 vector holding `value` n times, built from one encoding of it. */
+function repeatedUtf8(value: string, n: number): arrow.Vector {
+  const bytes = new TextEncoder().encode(value);
+  const data = new Uint8Array(bytes.length * n);
+  const offsets = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    data.set(bytes, i * bytes.length);
+    offsets[i + 1] = (i + 1) * bytes.length;
+  }
+  return arrow.makeVector(arrow.makeData({ type: new arrow.Utf8(), length: n, nullCount: 0, valueOffsets: offsets, data }));
+}
+
 /** Column names of a model's scores: `prediction` and `proba_<class>` per class. */
 export function scoreColumns(model: Pick<DeployedModel, "classes">): string[] {
   return ["prediction", ...(model.classes ?? []).map((c) => `proba_${String(c)}`)];
@@ -191,7 +203,30 @@ export async function scoreBatch(options: ScoreBatchOptions): Promise<ScoreBatch
   const classes = model.classes;
   const predType = predictionType(classes);
   const scoredAt = BigInt(started.getTime()) * 1000n;
-  const nameVector = (n: number) => arrow.vectorFromArray(new Array<string | null>(n).fill(model.name), new arrow.Utf8());
+  // The identity columns hold one value per run: built once per batch length and shared by the
+  // batches (Arrow data are immutable), instead of one string per row per batch.
+  const constants = new Map<number, Record<string, arrow.Vector>>();
+  const identity = (n: number): Record<string, arrow.Vector> => {
+    let c = constants.get(n);
+    if (!c) {
+      c = {
+        model_name: model.name === null ? arrow.vectorFromArray(new Array<null>(n).fill(null), new arrow.Utf8()) : repeatedUtf8(model.name, n),
+        model_version:
+          model.version === null
+            ? arrow.vectorFromArray(new Array<null>(n).fill(null), new arrow.Int32())
+            : arrow.makeVector(new Int32Array(n).fill(model.version)),
+        model_digest: repeatedUtf8(model.digest, n),
+        scored_at: arrow.makeVector({
+          type: new arrow.TimestampMicrosecond("UTC"),
+          length: n,
+          nullCount: 0,
+          data: new BigInt64Array(n).fill(scoredAt),
+        } as never),
+      };
+      constants.set(n, c);
+    }
+    return c;
+  };
   let columns: string[] = [];
 
   const transform = (batch: arrow.RecordBatch): arrow.RecordBatch => {
@@ -211,7 +246,10 @@ export async function scoreBatch(options: ScoreBatchOptions): Promise<ScoreBatch
 
     const out: Record<string, arrow.Vector> = {};
     for (const k of keep) out[k] = batch.getChild(k)!;
-    out.prediction = arrow.vectorFromArray(result.predictions as unknown[], predType);
+    out.prediction =
+      arrow.DataType.isInt(predType) && result.invalidRows.length === 0
+        ? arrow.makeVector(Int32Array.from(result.predictions as number[]))
+        : arrow.vectorFromArray(result.predictions as unknown[], predType);
     if (classes && result.probabilities) {
       const m = result.probabilities;
       const invalid = new Set(result.invalidRows);
@@ -223,15 +261,7 @@ export async function scoreBatch(options: ScoreBatchOptions): Promise<ScoreBatch
           : arrow.makeVector(col);
       }
     }
-    out.model_name = nameVector(n);
-    out.model_version = arrow.vectorFromArray(new Array<number | null>(n).fill(model.version), new arrow.Int32());
-    out.model_digest = arrow.vectorFromArray(new Array<string>(n).fill(model.digest), new arrow.Utf8());
-    out.scored_at = arrow.makeVector({
-      type: new arrow.TimestampMicrosecond("UTC"),
-      length: n,
-      nullCount: 0,
-      data: new BigInt64Array(n).fill(scoredAt),
-    } as never);
+    Object.assign(out, identity(n));
     if (onInvalid === "null") {
       const reasons = new Array<string | null>(n).fill(null);
       for (const e of result.errors) {
