@@ -33,36 +33,47 @@ export function pointInTimeIndexName(table: string, columns: readonly string[]):
 /**
  * The name of a valid, non-partial btree index on `table` whose leading key columns are the join
  * keys (in any order, since they are compared by equality) directly followed by the event
- * timestamp, or null when there is none (or the table does not exist).
+ * timestamp, or null when there is none (or the table does not exist). With `include`, the index
+ * must also hold each of those columns (as a key or an `INCLUDE` column), so that a probe reading
+ * only them is answered from the index alone.
  * @example await findPointInTimeIndex(wh, "sales.customer_stats", ["customer_id"], "event_ts") // "trellis_pit_…" | null
  */
-export async function findPointInTimeIndex(wh: Warehouse, table: string, keys: readonly string[], timestamp: string): Promise<string | null> {
+export async function findPointInTimeIndex(
+  wh: Warehouse,
+  table: string,
+  keys: readonly string[],
+  timestamp: string,
+  include: readonly string[] = [],
+): Promise<string | null> {
   const rows = await wh.query(
-    `SELECT ic.relname::text AS index_name, k.ord::int4 AS ord, a.attname::text AS col
+    `SELECT ic.relname::text AS index_name, (k.ord <= i.indnkeyatts) AS is_key, a.attname::text AS col
        FROM pg_index i
        JOIN pg_class ic ON ic.oid = i.indexrelid
        JOIN pg_am am ON am.oid = ic.relam
        CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
        LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
       WHERE i.indrelid = to_regclass($1::text) AND am.amname = 'btree' AND i.indisvalid AND i.indpred IS NULL
-        AND k.ord <= i.indnkeyatts
       ORDER BY ic.relname, k.ord`,
     [quoteTableName(table)],
   );
-  const byIndex = new Map<string, (string | null)[]>();
+  const byIndex = new Map<string, { keys: (string | null)[]; all: Set<string> }>();
   const names = rows.getChild("index_name")!;
+  const isKey = rows.getChild("is_key")!;
   const cols = rows.getChild("col")!;
   for (let r = 0; r < rows.numRows; r++) {
     const name = String(names.get(r));
-    const list = byIndex.get(name) ?? [];
-    list.push((cols.get(r) as string | null) ?? null);
-    byIndex.set(name, list);
+    const entry = byIndex.get(name) ?? { keys: [], all: new Set<string>() };
+    const col = (cols.get(r) as string | null) ?? null;
+    if (isKey.get(r)) entry.keys.push(col);
+    if (col !== null) entry.all.add(col);
+    byIndex.set(name, entry);
   }
   const want = new Set(keys);
-  for (const [name, list] of byIndex) {
+  for (const [name, { keys: list, all }] of byIndex) {
     if (list.length <= keys.length) continue;
     const lead = list.slice(0, keys.length);
-    if (lead.every((c) => c !== null && want.has(c)) && new Set(lead).size === keys.length && list[keys.length] === timestamp) return name;
+    if (!lead.every((c) => c !== null && want.has(c)) || new Set(lead).size !== keys.length || list[keys.length] !== timestamp) continue;
+    if (include.every((c) => all.has(c))) return name;
   }
   return null;
 }
@@ -77,33 +88,63 @@ export interface PointInTimeIndexResult {
   index: string;
   /** True when this call created the index; false when a suitable one was already there. */
   created: boolean;
+  /** True when the index holds the view's feature columns too (see `covering` of `FeatureStore.prepare`). */
+  covering: boolean;
+}
+
+/** PostgreSQL's limit on the columns of one index, keys and `INCLUDE` columns together. */
+const INDEX_MAX_COLUMNS = 32;
+
+/**
+ * The columns a covering point-in-time index of `view` holds beyond {@link pointInTimeIndexColumns}:
+ * the view's features, in declaration order.
+ * @example pointInTimeIncludeColumns(stats) // ["orders_30d", "avg_basket"]
+ */
+export function pointInTimeIncludeColumns(view: AnyFeatureView): string[] {
+  const keyed = new Set(pointInTimeIndexColumns(view));
+  return view.features.filter((f) => !keyed.has(f));
 }
 
 /**
  * Makes sure a warehouse-table source has a point-in-time index: an existing suitable index (see
  * {@link findPointInTimeIndex}) is kept, otherwise `CREATE INDEX IF NOT EXISTS` on
  * {@link pointInTimeIndexColumns} (a plain build: writes to the table wait until it finishes).
+ * With `covering`, the index must also hold the view's features ({@link pointInTimeIncludeColumns})
+ * as `INCLUDE` columns, and a newly built one is followed by `VACUUM (ANALYZE)` of the table, so the
+ * probes become index-only scans that never visit the table.
  * Needs the table owner's rights; without them the error says which statement to ask for.
- * @example await ensurePointInTimeIndex(wh, stats) // { view: "customer_stats", table: "sales.customer_stats", index: "trellis_pit_…", created: true }
+ * @example await ensurePointInTimeIndex(wh, stats) // { view: "customer_stats", table: "sales.customer_stats", index: "trellis_pit_…", created: true, covering: false }
  */
-export async function ensurePointInTimeIndex(wh: Warehouse, view: AnyFeatureView): Promise<PointInTimeIndexResult> {
+export async function ensurePointInTimeIndex(wh: Warehouse, view: AnyFeatureView, options: { covering?: boolean } = {}): Promise<PointInTimeIndexResult> {
   const src = view.source;
   if (src.kind !== "warehouseTable") {
     throw new FeatureStoreError(`view "${view.name}" reads a ${src.kind} source; only warehouse tables can be indexed.`);
   }
-  const existing = await findPointInTimeIndex(wh, src.table, view.entity.joinKeys, src.timestamp);
-  if (existing) return { view: view.name, table: src.table, index: existing, created: false };
+  const covering = options.covering === true;
   const columns = pointInTimeIndexColumns(view);
-  const name = pointInTimeIndexName(src.table, columns);
-  const statement = `CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${quoteTableName(src.table)} (${columns.map(quoteIdent).join(", ")})`;
-  try {
-    await wh.exec(statement);
-  } catch (err) {
+  const include = covering ? pointInTimeIncludeColumns(view) : [];
+  if (columns.length + include.length > INDEX_MAX_COLUMNS) {
     throw new FeatureStoreError(
-      `prepare: could not create the point-in-time index of view "${view.name}" on table ${JSON.stringify(src.table)} (${(err as Error).message}); ` +
-        `ask the table's owner to run: ${statement}`,
-      { cause: err },
+      `prepare: a covering index of view "${view.name}" would hold ${columns.length + include.length} columns, over PostgreSQL's limit of ${INDEX_MAX_COLUMNS}; ` +
+        `call prepare() without covering, or split the view.`,
     );
   }
-  return { view: view.name, table: src.table, index: name, created: true };
+  const existing = await findPointInTimeIndex(wh, src.table, view.entity.joinKeys, src.timestamp, include);
+  if (existing) return { view: view.name, table: src.table, index: existing, created: false, covering };
+  const name = pointInTimeIndexName(src.table, include.length > 0 ? [...columns, "INCLUDE", ...include] : columns);
+  const includeSql = include.length > 0 ? ` INCLUDE (${include.map(quoteIdent).join(", ")})` : "";
+  const statement = `CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${quoteTableName(src.table)} (${columns.map(quoteIdent).join(", ")})${includeSql}`;
+  const steps = covering ? [statement, `VACUUM (ANALYZE) ${quoteTableName(src.table)}`] : [statement];
+  for (const step of steps) {
+    try {
+      await wh.exec(step);
+    } catch (err) {
+      throw new FeatureStoreError(
+        `prepare: could not create the point-in-time index of view "${view.name}" on table ${JSON.stringify(src.table)} (${(err as Error).message}); ` +
+          `ask the table's owner to run: ${steps.join("; ")}`,
+        { cause: err },
+      );
+    }
+  }
+  return { view: view.name, table: src.table, index: name, created: true, covering };
 }

@@ -50,6 +50,12 @@ export interface PointInTimeSqlInput {
   filterByCreatedTimestamp: boolean;
   /** First `$n` parameter number to use. Default 1. */
   firstParam?: number;
+  /**
+   * Sort the result by the entity rows' input order (default true). A caller that restores the
+   * order itself from the {@link ROW_ORDER_COLUMN} column passes false and saves the server a sort
+   * of the whole result.
+   */
+  ordered?: boolean;
 }
 
 /**
@@ -66,7 +72,8 @@ export function sourceFromItem(source: FeatureSource): string {
 const HIT_COLUMN = "__trellis_hit";
 
 /**
- * Builds the point-in-time statement: one output row per entity row, in input order, with each
+ * Builds the point-in-time statement: one output row per entity row, in input order (unless
+ * `ordered: false`; the {@link ROW_ORDER_COLUMN} column holds it either way), with each
  * view's features from the latest row at or before the entity time within the view's TTL (ties: the
  * latest created timestamp, nulls last). Output columns: the entity columns, then the features, then
  * one boolean {@link matchedColumn} per view.
@@ -130,7 +137,7 @@ export function pointInTimeSql(input: PointInTimeSqlInput): { sql: string; param
     select.push(`(${v}.${order} IS NOT NULL) AS ${quoteIdent(matchedColumn(i))}`);
   });
   const from = probeOrder ? `(SELECT * FROM e ORDER BY ${probeOrder}) AS e` : "e";
-  const sql = `WITH ${ctes.join(", ")} SELECT ${select.join(", ")} FROM ${from} ${joins.join(" ")} ORDER BY e.${order}`;
+  const sql = `WITH ${ctes.join(", ")} SELECT ${select.join(", ")} FROM ${from} ${joins.join(" ")}${input.ordered === false ? "" : ` ORDER BY e.${order}`}`;
   return { sql, params };
 }
 

@@ -69,6 +69,17 @@ describe("feature definitions", () => {
     expect(sql).toContain('(f."created_ts" IS NULL OR f."created_ts" <= e."event_ts")');
     expect(sql).toContain('ORDER BY e."__trellis_row", f."event_ts" DESC, f."created_ts" DESC NULLS LAST');
     expect(sql).toContain('v0."v0_segment" AS "tier"');
+    expect(sql.endsWith(' ORDER BY e."__trellis_row"')).toBe(true);
+    const unordered = pointInTimeSql({
+      entity: { table: "s.entities" },
+      entityColumns: ["customer_id", "event_ts"],
+      entityTimestamp: "event_ts",
+      views: [{ view, features: [{ feature: "segment", outputName: "segment" }], plan: "lateral" }],
+      filterByCreatedTimestamp: false,
+      ordered: false,
+    });
+    expect(unordered.sql).toContain('FROM (SELECT * FROM e ORDER BY "customer_id", "event_ts") AS e LEFT JOIN LATERAL');
+    expect(unordered.sql).toMatch(/ORDER BY f\."event_ts" DESC, f\."created_ts" DESC NULLS LAST LIMIT 1\) AS v0 ON true$/);
     expect(latestPerKeySql(view, ["segment"], 1).sql).toBe(
       'SELECT DISTINCT ON (f."customer_id") f."customer_id", f."event_ts" AS "__event_ts", f."created_ts" AS "__created_ts", f."segment" FROM "odd""schema"."customer features" AS f WHERE f."event_ts" >= $1 AND f."event_ts" < $2 AND f."customer_id" IS NOT NULL ORDER BY f."customer_id", f."event_ts" DESC, f."created_ts" DESC NULLS LAST',
     );

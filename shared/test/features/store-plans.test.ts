@@ -141,10 +141,10 @@ describe.each(targets)("FeatureStore.prepare ($name)", (target) => {
     const first = await store.prepare();
     expect(first).toEqual({
       indexes: [
-        { view: "one_ttl", table: `${ns}.fresh`, index: oneName, created: true },
-        { view: "composite_all", table: `${ns}.fresh`, index: compositeName, created: true },
-        { view: "one_all", table: `${ns}.fresh`, index: oneName, created: false },
-        { view: "composite_ttl", table: `${ns}.fresh`, index: compositeName, created: false },
+        { view: "one_ttl", table: `${ns}.fresh`, index: oneName, created: true, covering: false },
+        { view: "composite_all", table: `${ns}.fresh`, index: compositeName, created: true, covering: false },
+        { view: "one_all", table: `${ns}.fresh`, index: oneName, created: false, covering: false },
+        { view: "composite_ttl", table: `${ns}.fresh`, index: compositeName, created: false, covering: false },
       ],
       skipped: [],
     });
@@ -157,7 +157,7 @@ describe.each(targets)("FeatureStore.prepare ($name)", (target) => {
       "btree (id, region, event_ts, created_ts)",
     ]);
     const again = await store.prepare({ views: ["one_ttl"] });
-    expect(again.indexes).toEqual([{ view: "one_ttl", table: `${ns}.fresh`, index: oneName, created: false }]);
+    expect(again.indexes).toEqual([{ view: "one_ttl", table: `${ns}.fresh`, index: oneName, created: false, covering: false }]);
     await store.close();
   });
 
@@ -172,13 +172,57 @@ describe.each(targets)("FeatureStore.prepare ($name)", (target) => {
     const store = await FeatureStore.open({ warehouse: wh, views: [compositeAll], schema: ns });
     const frame = await store.getHistoricalFeatures({ entityRows: entityTable(), features: [compositeAll.f.value] });
     expect(frame.plans).toEqual({ composite_all: "lateral" });
-    expect(await store.prepare()).toEqual({ indexes: [{ view: "composite_all", table: `${ns}.user_indexed`, index: "user_pit", created: false }], skipped: [] });
+    expect(await store.prepare()).toEqual({ indexes: [{ view: "composite_all", table: `${ns}.user_indexed`, index: "user_pit", created: false, covering: false }], skipped: [] });
+    await store.close();
+  });
+
+  it("builds a covering index holding the features, keeps the plain one, and joins through it with the reference results", async () => {
+    await wh.load(featureTable(rows, 1), `${ns}.covered`);
+    const vs = views(`${ns}.covered`);
+    const store = await FeatureStore.open({ warehouse: wh, views: vs, schema: ns });
+    const plain = await store.prepare({ views: ["one_ttl"] });
+    expect(plain.indexes[0]).toMatchObject({ index: pointInTimeIndexName(`${ns}.covered`, ["id", "event_ts", "created_ts"]), created: true, covering: false });
+    const coveredName = pointInTimeIndexName(`${ns}.covered`, ["id", "event_ts", "created_ts", "INCLUDE", "value", "label", "flag"]);
+    const first = await store.prepare({ views: ["one_ttl", "one_all"], covering: true });
+    expect(first.indexes).toEqual([
+      { view: "one_ttl", table: `${ns}.covered`, index: coveredName, created: true, covering: true },
+      { view: "one_all", table: `${ns}.covered`, index: coveredName, created: false, covering: true },
+    ]);
+    expect((await store.prepare({ views: ["one_ttl"], covering: true })).indexes[0]).toMatchObject({ index: coveredName, created: false });
+    expect(await findPointInTimeIndex(wh, `${ns}.covered`, ["id"], "event_ts", ["value", "label", "flag"])).toBe(coveredName);
+    expect(await findPointInTimeIndex(wh, `${ns}.covered`, ["id"], "event_ts", ["value", "nope"])).toBe(null);
+    const defs = await wh.query(`SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indrelid = to_regclass($1) ORDER BY 1`, [`"${ns}"."covered"`]);
+    expect(Array.from({ length: defs.numRows }, (_, i) => String(defs.getChild("def")!.get(i)).replace(/^.* USING /, "")).sort()).toEqual([
+      "btree (id, event_ts, created_ts)",
+      "btree (id, event_ts, created_ts) INCLUDE (value, label, flag)",
+    ]);
+    const [oneTtl] = vs;
+    for (const byCreated of [false, true]) {
+      const frame = await store.getHistoricalFeatures({
+        entityRows: entityTable(),
+        features: [oneTtl.f.value.as("a_value"), oneTtl.f.label.as("a_label"), oneTtl.f.flag.as("a_flag")],
+        filterByCreatedTimestamp: byCreated,
+      });
+      expect(frame.plans).toEqual({ one_ttl: "lateral" });
+      expect(cells(frame.table, "a")).toEqual(expected(false, TTL_HOURS, byCreated));
+    }
+    await store.close();
+  });
+
+  it("refuses a covering index over PostgreSQL's 32 columns, naming the count and the fix", async () => {
+    const wide = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`f${i}`, z.number().nullable()]));
+    const view = featureView({ name: "wide", version: 1, entity: one, source: warehouseTable({ table: `${ns}.fresh`, timestamp: "event_ts", createdTimestamp: "created_ts" }), schema: wide });
+    const store = await FeatureStore.open({ warehouse: wh, views: [view], schema: ns });
+    await expect(store.prepare({ covering: true })).rejects.toThrow(
+      'prepare: a covering index of view "wide" would hold 33 columns, over PostgreSQL\'s limit of 32; call prepare() without covering, or split the view.',
+    );
     await store.close();
   });
 
   it("rejects options that are not an object", async () => {
     const store = await FeatureStore.open({ warehouse: wh, views: views(`${ns}.fresh`), schema: ns });
-    await expect(store.prepare(null as never)).rejects.toThrow("prepare: expected { views? } or nothing.");
+    await expect(store.prepare({ covering: "yes" as never })).rejects.toThrow('prepare: covering must be true or false, got "yes".');
+    await expect(store.prepare(null as never)).rejects.toThrow("prepare: expected { views?, covering? } or nothing.");
     await expect(store.prepare({ views: ["nope"] })).rejects.toThrow('unknown feature view "nope"');
     await store.close();
   });
