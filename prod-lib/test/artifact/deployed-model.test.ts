@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
-import { RecordBatch, tableFromArrays } from "apache-arrow";
+import { Float64, Int32, RecordBatch, Table, tableFromArrays, vectorFromArray } from "apache-arrow";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
@@ -116,6 +116,50 @@ function csvText(change: Record<string, string | undefined>): string {
 function summary(errors: readonly RowError[]): [number, string | null, string][] {
   return errors.map((e) => [e.row, e.field, e.code]);
 }
+
+describe("DeployedModel validation of typed Arrow columns", () => {
+  const Bounded = z.object({ p: z.number().gt(0).lte(1), q: z.int().gte(-3).lt(5), w: z.int32().nullable(), x: z.number().nullable() });
+  const rowsFit = Array.from({ length: 30 }, (_, i) => ({ p: (i + 1) / 31, q: (i % 8) - 3, w: i % 4 === 0 ? null : i, x: i % 5 === 0 ? null : Math.cos(i) }));
+  const yFit = rowsFit.map((r) => (r.p > 0.5 ? 1 : 0));
+  const est = new Pipeline({
+    steps: [
+      ["impute", new SimpleImputer({ strategy: "mean" })],
+      ["clf", new LogisticRegression()],
+    ],
+  }).fit(rowsFit, yFit);
+  const bounded = DeployedModel.fromEstimator(est, { inputSchema: Bounded, name: "bounded" });
+  const edge = [0, 1e-300, 0.5, 1, 1 + 2 ** -52, -0, NaN, Infinity, -Infinity, 2, -1];
+  const qs = [-4, -3, -3.5, 4, 4.5, 5, 0, 2 ** 53 + 2, NaN, -Infinity, 1];
+
+  it("gives the row-object outcome on Float64 and Int32 columns over several batches with nulls, at every bound", () => {
+    const n = edge.length * 3;
+    const rows = Array.from({ length: n }, (_, i) => ({
+      p: edge[i % edge.length]!,
+      q: qs[(i * 7) % qs.length]!,
+      w: i % 3 === 0 ? null : i - 10,
+      x: i % 4 === 1 ? null : i % 6 === 2 ? NaN : i / 3,
+    }));
+    const cut = [0, 7, 19, n];
+    const table = new Table(
+      cut.slice(0, -1).map((a, k) => {
+        const part = rows.slice(a, cut[k + 1]);
+        return new RecordBatch({
+          p: vectorFromArray(Float64Array.from(part, (r) => r.p)).data[0]!,
+          q: vectorFromArray(Float64Array.from(part, (r) => r.q)).data[0]!,
+          w: vectorFromArray(part.map((r) => r.w), new Int32()).data[0]!,
+          x: vectorFromArray(part.map((r) => r.x), new Float64()).data[0]!,
+        });
+      }),
+    );
+    expect(table.getChild("p")!.data.length).toBe(3);
+    const fromRows = bounded.validate(rows);
+    const fromArrow = bounded.validate(table);
+    expect(fromRows.errorCount).toBeGreaterThan(20);
+    expect(summary(fromArrow.errors)).toEqual(summary(fromRows.errors));
+    expect(fromArrow.errors.map((e) => e.message)).toEqual(fromRows.errors.map((e) => e.message));
+    expect(new Set(fromArrow.errors.map((e) => e.code))).toEqual(new Set(["out_of_range", "nan", "not_finite", "not_integer", "unsafe_integer"]));
+  });
+});
 
 describe("DeployedModel validation table", () => {
   for (const c of cases) {
