@@ -92,7 +92,7 @@ describe.each(targets)("getHistoricalFeatures on the pit fixture ($name)", (targ
     expectFixture(b.table);
   });
 
-  it("reproduces expected.csv with the index-probe plan once prepare() indexed the table", async () => {
+  it("reproduces expected.csv with the index-probe plan once prepare() indexed the table, plain and covering", async () => {
     const { store, view } = await open(warehouseTable({ table: `${ns}.customer_features`, timestamp: "event_ts", createdTimestamp: "created_ts" }));
     const prepared = await store.prepare();
     expect(prepared.indexes.map((i) => [i.view, i.table, i.created])).toEqual([["customer_stats", `${ns}.customer_features`, true]]);
@@ -105,6 +105,11 @@ describe.each(targets)("getHistoricalFeatures on the pit fixture ($name)", (targ
     });
     expect(b.plans).toEqual({ customer_stats: "lateral" });
     expectFixture(b.table);
+    const covering = await store.prepare({ covering: true });
+    expect(covering.indexes.map((i) => [i.view, i.created, i.covering])).toEqual([["customer_stats", true, true]]);
+    const c = await store.getHistoricalFeatures({ entityRows: entityObjects(), features: view.select("orders_30d", "avg_basket", "segment") });
+    expect(c.plans).toEqual({ customer_stats: "lateral" });
+    expectFixture(c.table);
   });
 
   it("reproduces expected.csv in-process from the Parquet lake copy", async () => {
