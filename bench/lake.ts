@@ -1,11 +1,12 @@
 /**
  * Lake benchmarks on the 1M-row file of `bench/data.ts`: Parquet → Arrow full read (cold: the
- * first read in a fresh Node process, WASM compilation included; warm: repeated in-process),
+ * first read in a fresh Node process, WASM compilation included; warm: repeated in-process, with
+ * the default decoding threads and with one),
  * 4-column read (cold and warm) and Parquet write. Called by `bench/run.ts`.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -57,22 +58,25 @@ export async function benchLake(runs = 5): Promise<BenchResult[]> {
       extra: { rows: xs[0].rows, importMedianMs: Math.round(median(xs.map((x) => x.importMs))), via: xs[0].via },
     };
   };
-  const warm = async (columns?: string[]) => {
-    await readParquet(path, columns ? { columns } : {});
+  const warm = async (columns?: string[], threads?: number) => {
+    const opts = { ...(columns ? { columns } : {}), ...(threads ? { threads } : {}) };
+    await readParquet(path, opts);
     const times: number[] = [];
     let rows = 0;
     for (let i = 0; i < n; i++) {
       const t0 = performance.now();
-      rows = (await readParquet(path, columns ? { columns } : {})).numRows;
+      rows = (await readParquet(path, opts)).numRows;
       times.push(performance.now() - t0);
     }
-    return { medianMs: median(times), extra: { rows } };
+    return { medianMs: median(times), extra: { rows, threads: threads ?? availableParallelism() } };
   };
 
   const fullCold = cold();
   results.push({ name: "Parquet → Arrow: full read (cold process)", runs: n, ...fullCold });
   const fullWarm = await warm();
   results.push({ name: "Parquet → Arrow: full read (warm)", runs: n, ...fullWarm });
+  const fullWarmOne = await warm(undefined, 1);
+  results.push({ name: "Parquet → Arrow: full read (warm, one thread)", runs: n, ...fullWarmOne });
   const fourCold = cold(FOUR_COLUMNS);
   results.push({ name: "Parquet → Arrow: 4-column read (cold process)", runs: n, ...fourCold });
   const fourWarm = await warm(FOUR_COLUMNS);

@@ -2,7 +2,8 @@
 
 scikit-learn's mixed pipeline (median / most-frequent imputation, scaling, one-hot, logistic
 regression with its default lbfgs solver) fitted on 200k rows of the benchmark table and scoring
-1M rows, and pandas' merge_asof for the point-in-time join of 200k entity rows against it. Reads the
+1M rows, pandas' merge_asof for the point-in-time join of 200k entity rows against it (in memory, and
+end to end with read_parquet), and pyarrow's warm full read of the file (one thread, all cores). Reads the
 cached benchmark Parquet file (bench/data/bench.parquet, written by the lake group). Prints one JSON
 object per figure. Needs pyarrow, pandas, numpy and scikit-learn; exits with status 3 and a message
 naming what is missing otherwise. A reference only: nothing in Trellis depends on Python.
@@ -96,6 +97,20 @@ def main():
         pd.merge_asof(e, f, on="event_ts", by="customer_id", direction="backward", tolerance=pd.Timedelta(days=30))
 
     emit("peer pandas: merge_asof point-in-time join (200k × 1M, sorts included)", timed(asof, runs=5, warmup=True), 5)
+
+    # The same join end to end from the lake: read the 7 columns it needs (pyarrow's reader, all
+    # cores), then sort and merge_asof — the peer of getHistoricalFeatures from the Parquet lake.
+    lake_columns = ["customer_id", "event_ts", "f0", "f1", "f2", "f3", "cat5"]
+
+    def lake_asof():
+        f = pd.read_parquet(path, columns=lake_columns).sort_values("event_ts", kind="stable")
+        e = ent.sort_values("event_ts", kind="stable")
+        pd.merge_asof(e, f, on="event_ts", by="customer_id", direction="backward", tolerance=pd.Timedelta(days=30))
+
+    emit("peer pandas: read_parquet (7 columns) + merge_asof (200k × 1M, end to end from the lake)", timed(lake_asof, runs=5, warmup=True), 5)
+    # Full reads of the whole file, warm: pyarrow on one thread and on all cores.
+    emit("peer pyarrow: read_table full read, one thread (warm)", timed(lambda: pq.read_table(path, use_threads=False), runs=5, warmup=True), 5)
+    emit("peer pyarrow: read_table full read, all cores (warm)", timed(lambda: pq.read_table(path), runs=5, warmup=True), 5, cores=os.cpu_count())
     es = ent.sort_values("event_ts", kind="stable")
     fs = feats.sort_values("event_ts", kind="stable")
     merge_only = lambda: pd.merge_asof(es, fs, on="event_ts", by="customer_id", direction="backward", tolerance=pd.Timedelta(days=30))

@@ -10,9 +10,11 @@
  * online lookups on the server) use `TRELLIS_BENCH_PG_URL`, else `TRELLIS_TEST_PG_URL`; without
  * either they are skipped with a message, and the embedded (PGlite) figures still run.
  * The machine is shared and noisy: compare figures of one run, and read medians. The "peers" group
- * (`bench/peers.py`: scikit-learn's pipeline and pandas' merge_asof on the same data) gives the
- * reference figures of the same run; it is skipped with a message where Python or those packages
- * are missing. The "search" group times GridSearchCV (8 candidates × 5 folds, 200k rows, nJobs 2)
+ * (`bench/peers.py`: scikit-learn's pipeline, pandas' merge_asof — in memory and end to end with
+ * read_parquet — and pyarrow's full read on the same data) gives the reference figures of the same
+ * run, and the same-run ratios of the lake figures to them are printed last
+ * (`npm run bench -- lake feature-store peers`); it is skipped with a message where Python or
+ * those packages are missing. The "search" group times GridSearchCV (8 candidates × 5 folds, 200k rows, nJobs 2)
  * beside scikit-learn's GridSearchCV(n_jobs=2) on the same rows in the same run (bench/search_peer.py).
  * are missing. The "io" group (CSV and JSON readers, `move` CSV → partitioned Parquet) runs
  * pyarrow's single-threaded readers on the same files in the same run (`bench/io_peers.py`).
@@ -105,6 +107,29 @@ function runPeers(): BenchResult[] {
     .map((l) => JSON.parse(l) as BenchResult);
 }
 
+/** Same-run ratios of a Trellis figure to its peer, with the target each should meet. */
+const RATIOS: { name: string; ours: string; peer: string; target: number }[] = [
+  {
+    name: "lake path end to end ÷ pandas read_parquet + merge_asof",
+    ours: "feature-store: getHistoricalFeatures in-process from the Parquet lake",
+    peer: "peer pandas: read_parquet (7 columns) + merge_asof (200k × 1M, end to end from the lake)",
+    target: 1.0,
+  },
+  { name: "warm full read ÷ pyarrow read_table on one thread", ours: "Parquet → Arrow: full read (warm)", peer: "peer pyarrow: read_table full read, one thread (warm)", target: 3.0 },
+];
+
+/** The ratios whose two figures were both measured in this run. */
+function ratioLines(all: Record<string, BenchResult[]>): string[] {
+  const byName = new Map(Object.values(all).flat().map((r) => [r.name, r.medianMs]));
+  return RATIOS.flatMap((q) => {
+    const a = byName.get(q.ours);
+    const b = byName.get(q.peer);
+    if (a === undefined || b === undefined) return [];
+    const x = a / b;
+    return [`  ${x.toFixed(2).padStart(9)} ×   ${q.name} (target ≤ ${q.target.toFixed(1)}×: ${x <= q.target ? "met" : "not met"})`];
+  });
+}
+
 function format(r: BenchResult): string {
   const ms = r.medianMs >= 100 ? r.medianMs.toFixed(0) : r.medianMs >= 1 ? r.medianMs.toFixed(1) : r.medianMs.toFixed(4);
   const extra = r.extra ? "  " + Object.entries(r.extra).map(([k, v]) => `${k}=${v}`).join(" ") : "";
@@ -146,6 +171,8 @@ async function main(): Promise<void> {
     all[group] = results;
     for (const r of results) console.log(format(r));
   }
+  const ratios = ratioLines(all);
+  if (ratios.length) console.log(`\nsame-run ratios (medians)\n${ratios.join("\n")}`);
   const out = fileURLToPath(new URL("./data/results.json", import.meta.url));
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), node: process.version, server: Boolean(pgUrl), results: all }, null, 2));

@@ -257,7 +257,14 @@ export function gatherColumn(col: FlatColumn, idx: Int32Array, order?: Int32Arra
  */
 export function gatherVector(vector: arrow.Vector, idx: Int32Array, order?: Int32Array): arrow.Vector {
   const inPlace = singleChunk(vector);
-  if (!inPlace) return gatherColumn(flattenColumn(vector), idx, order);
+  if (!inPlace) {
+    const type = vector.type as arrow.DataType;
+    const chunks = vector.data as arrow.Data[];
+    if (chunks.length > 1 && isFixedWidth(type) && !arrow.DataType.isBool(type) && chunks.every((d) => ArrayBuffer.isView(d.values))) {
+      return gatherChunkedFixed(type, chunks, idx, order ?? gatherOrder(idx, vector.length));
+    }
+    return gatherColumn(flattenColumn(vector), idx, order);
+  }
   return gatherFlat(inPlace.column, null, inPlace.nulls, idx, order ?? gatherOrder(idx, vector.length));
 }
 
@@ -269,6 +276,73 @@ function gatherGeneric(col: FlatColumn & { kind: "generic" }, idx: Int32Array): 
     out[i] = j < 0 ? null : col.values[j];
   }
   return arrow.vectorFromArray(out as never[], col.type as never) as arrow.Vector;
+}
+
+/** Copies `src[idx[i]]` to `out[i]` for the rows `i` in `order`, with a loop per element width. */
+function gatherFixedInto(src: NumericArray, idx: Int32Array, order: Int32Array, out: NumericArray): void {
+  const width = src.BYTES_PER_ELEMENT;
+  // Float64 values are copied as doubles (one load and store per row); other 8-byte values (int64,
+  // timestamps) as two 32-bit words, so no bit pattern is ever read as a double.
+  if (src instanceof Float64Array) gatherFloat64(src, idx, order, out as Float64Array);
+  else if (width === 8) gatherPairs(new Int32Array(src.buffer, src.byteOffset, src.length * 2), idx, order, new Int32Array(out.buffer));
+  else if (width === 4) gatherInt32(new Int32Array(src.buffer, src.byteOffset, src.length), idx, order, new Int32Array(out.buffer));
+  else if (width === 2) gatherInt16(new Int16Array(src.buffer, src.byteOffset, src.length), idx, order, new Int16Array(out.buffer));
+  else gatherUint8(new Uint8Array(src.buffer, src.byteOffset, src.length), idx, order, new Uint8Array(out.buffer));
+}
+
+/**
+ * The gather of a fixed-width vector of several chunks (a table read row group by row group) read
+ * in place, chunk by chunk, instead of first copying the whole source into one buffer: `order` is
+ * split by source chunk (keeping its order within each chunk) and `idx` rebased to each chunk's
+ * first row, so every chunk runs the same loops as a one-chunk vector.
+ */
+function gatherChunkedFixed(type: arrow.DataType, chunks: arrow.Data[], idx: Int32Array, order: Int32Array): arrow.Vector {
+  const n = idx.length;
+  const k = chunks.length;
+  const starts = new Float64Array(k + 1);
+  for (let c = 0; c < k; c++) starts[c + 1] = starts[c] + chunks[c].length;
+  const chunkOf = (j: number): number => {
+    let lo = 0;
+    let hi = k - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= j) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const local = new Int32Array(n);
+  const which = new Int32Array(order.length);
+  const segStart = new Int32Array(k + 1);
+  for (let q = 0; q < order.length; q++) {
+    const i = order[q];
+    const c = chunkOf(idx[i]);
+    which[q] = c;
+    local[i] = idx[i] - starts[c];
+    segStart[c + 1]++;
+  }
+  for (let c = 0; c < k; c++) segStart[c + 1] += segStart[c];
+  const split = new Int32Array(order.length);
+  const fill = segStart.slice(0, k);
+  for (let q = 0; q < order.length; q++) split[fill[which[q]]++] = order[q];
+
+  const first = chunks[0].values as NumericArray;
+  const out = new (first.constructor as unknown as NumericArrayCtor)(n);
+  const valid = new Uint8Array(((n + 63) & ~63) >> 3);
+  let validRows = 0;
+  for (let c = 0; c < k; c++) {
+    const d = chunks[c];
+    const seg = split.subarray(segStart[c], segStart[c + 1]);
+    if (seg.length === 0) continue;
+    gatherFixedInto((d.values as NumericArray).subarray(0, d.length) as NumericArray, local, seg, out);
+    // Each call returns n minus the rows it marked valid; rows outside every segment are null.
+    const hasNulls = d.nullCount > 0 && d.nullBitmap && d.nullBitmap.length > 0;
+    const notMarked = hasNulls ? gatherValidityBits(d.nullBitmap as Uint8Array, d.offset, local, seg, valid) : gatherValidity(null, local, seg, valid);
+    validRows += n - notMarked;
+  }
+  const nullCount = n - validRows;
+  const data = arrow.makeData({ type: type as arrow.Int, length: n, nullCount, nullBitmap: nullCount > 0 ? valid : undefined, data: out as never });
+  return arrow.makeVector(data) as arrow.Vector;
 }
 
 /** The gather of a non-generic column whose nulls are given as bytes (`validBytes`) or bits (`nullBits`), or neither. */
@@ -289,14 +363,7 @@ function gatherFlat(
     const src = col.values;
     const Ctor = src.constructor as unknown as NumericArrayCtor;
     const out = new Ctor(n);
-    const width = src.BYTES_PER_ELEMENT;
-    // Float64 values are copied as doubles (one load and store per row); other 8-byte values (int64,
-    // timestamps) as two 32-bit words, so no bit pattern is ever read as a double.
-    if (src instanceof Float64Array) gatherFloat64(src, idx, order, out as Float64Array);
-    else if (width === 8) gatherPairs(new Int32Array(src.buffer, src.byteOffset, src.length * 2), idx, order, new Int32Array(out.buffer));
-    else if (width === 4) gatherInt32(new Int32Array(src.buffer, src.byteOffset, src.length), idx, order, new Int32Array(out.buffer));
-    else if (width === 2) gatherInt16(new Int16Array(src.buffer, src.byteOffset, src.length), idx, order, new Int16Array(out.buffer));
-    else gatherUint8(new Uint8Array(src.buffer, src.byteOffset, src.length), idx, order, new Uint8Array(out.buffer));
+    gatherFixedInto(src, idx, order, out);
     const data = arrow.makeData({ type: col.type as arrow.Int, length: n, nullCount, nullBitmap, data: out as never });
     return arrow.makeVector(data) as arrow.Vector;
   }

@@ -14,6 +14,7 @@
  */
 import type * as arrow from "apache-arrow";
 import { checkBatchSize, engineError, executeScan, executeScanToTable, planParquetScan, type ReadParquetOptions } from "./parquet/read";
+import { resolveThreads } from "./parquet/pool";
 
 export { writeParquet, DEFAULT_ROW_GROUP_SIZE } from "./parquet/write";
 export type { ParquetCompression, WriteParquetOptions, WriteParquetResult } from "./parquet/write";
@@ -27,16 +28,19 @@ export const DEFAULT_BATCH_SIZE = 65_536;
 /**
  * Reads a Parquet file, or a hive-partitioned folder of them, into an Arrow table.
  * `columns` selects (and orders) columns — unread columns are never decoded; `filter` keeps the
- * matching rows, skipping partition folders and row groups that cannot match.
+ * matching rows, skipping partition folders and row groups that cannot match. Large reads decode
+ * their row groups on worker threads in parallel (`threads`, `TRELLIS_THREADS`; see
+ * {@link ReadParquetOptions}); the table is the same, batch for batch, as a one-thread read.
  * Throws {@link DataIoError} for a missing, non-Parquet or truncated file and
  * {@link InvalidArgumentError} for an unknown column (listing the available ones).
  * @example
  * const t = await readParquet("lake/events", { columns: ["customer_id", "amount"], filter: [["region", "=", "emea"]] });
  */
 export async function readParquet(path: string, opts: ReadParquetOptions = {}): Promise<arrow.Table> {
+  const threads = resolveThreads(opts.threads);
   const plan = await planParquetScan(path, opts);
   try {
-    return await executeScanToTable(plan, opts.batchSize);
+    return await executeScanToTable(plan, opts.batchSize, threads, opts.threads !== undefined);
   } catch (err) {
     throw engineError(path, err);
   }

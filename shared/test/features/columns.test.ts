@@ -91,6 +91,20 @@ describe("gatherVector", () => {
       })(),
       [null, null, 1.5, 2.5, null, null],
     ],
+    [
+      "Int64 in three chunks, one sliced, with nulls",
+      new arrow.Vector([
+        arrow.vectorFromArray([7n, -5n], new arrow.Int64()).data[0],
+        arrow.vectorFromArray([8n, 1n, null, 9n], new arrow.Int64()).slice(2).data[0],
+        arrow.vectorFromArray([3n], new arrow.Int64()).data[0],
+      ]).slice(0) as arrow.Vector,
+      [3n, null, 7n, null, 3n, -5n],
+    ],
+    [
+      "Int32 in chunks without nulls",
+      new arrow.Vector([arrow.vectorFromArray([1, 2], new arrow.Int32()).data[0], arrow.vectorFromArray([3, 4, 5], new arrow.Int32()).data[0]]),
+      [5, null, 1, 3, 5, 2],
+    ],
   ];
   for (const [name, vector, want] of cases) {
     it(`gathers ${name}, the same as gatherColumn over the flattened column`, () => {
@@ -102,4 +116,37 @@ describe("gatherVector", () => {
       expect(Array.from({ length: viaFlat.length }, (_, i) => viaFlat.get(i))).toEqual(want);
     });
   }
+});
+
+describe("gatherVector over many chunks", () => {
+  it("gives the flattened column's gather for every fixed-width type, with nulls and sliced chunks", () => {
+    let seed = 11;
+    const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+    const types: [arrow.DataType, (i: number) => unknown][] = [
+      [new arrow.Float64(), (i) => i * 0.5 - 3],
+      [new arrow.Int64(), (i) => BigInt(i) * 9_007_199_254_741n],
+      [new arrow.Int32(), (i) => i - 2_000],
+      [new arrow.Float32(), (i) => i / 4],
+      [new arrow.Uint8(), (i) => i % 256],
+      [new arrow.TimestampMicrosecond("UTC"), (i) => 1_704_067_200_000 + i],
+    ];
+    for (const [type, value] of types) {
+      const chunks: arrow.Data[] = [];
+      let total = 0;
+      for (let c = 0; c < 7; c++) {
+        const len = 50 + Math.floor(rand() * 700);
+        const values = Array.from({ length: len + 3 }, (_, i) => (rand() < 0.1 ? null : value(total + i)));
+        chunks.push(arrow.vectorFromArray(values as never[], type as never).slice(3).data[0] as arrow.Data);
+        total += len;
+      }
+      const vector = new arrow.Vector(chunks);
+      const idx = Int32Array.from({ length: 3_000 }, () => (rand() < 0.2 ? -1 : Math.floor(rand() * total)));
+      const order = gatherOrder(idx, total);
+      const got = gatherVector(vector, idx, order);
+      const want = gatherColumn(flattenColumn(vector), idx, order);
+      expect(got.nullCount).toBe(want.nullCount);
+      expect(Array.from({ length: idx.length }, (_, i) => got.get(i))).toEqual(Array.from({ length: idx.length }, (_, i) => want.get(i)));
+      expect(String(got.type)).toBe(String(type));
+    }
+  });
 });

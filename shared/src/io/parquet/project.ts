@@ -25,90 +25,68 @@ function num(v: ThriftValue | undefined): number | undefined {
 }
 
 /**
- * Builds an in-memory Parquet file holding only `columns` (top-level names; all when undefined)
- * of the row groups `rowGroups` of the file at `path`.
+ * The plan of a projected Parquet buffer: which byte ranges of the source file go where, and the
+ * rewritten footer. Plain numbers and bytes, so it can be posted to a worker thread, which then
+ * reads the ranges itself (see `worker.ts`).
  */
-export async function projectedParquetBuffer(
-  path: string,
-  footer: ParquetFooter,
-  columns: readonly string[] | undefined,
-  rowGroups: readonly number[],
-  scratch?: { buffer?: Uint8Array },
-): Promise<Uint8Array> {
+export interface ProjectedLayout {
+  /** Byte ranges to copy, as (source offset, length, destination offset) triples. */
+  ranges: number[];
+  /** The encoded footer (thrift FileMetaData), placed after the data. */
+  footer: Uint8Array;
+  /** Size in bytes of the whole projected file. */
+  size: number;
+}
+
+/**
+ * Plans an in-memory Parquet file holding only `columns` (top-level names; all when undefined)
+ * of the row groups `rowGroups` of a file with this footer.
+ */
+export function projectedLayout(footer: ParquetFooter, columns: readonly string[] | undefined, rowGroups: readonly number[]): ProjectedLayout {
   const keepTop = columns ? new Set(columns) : undefined;
   const keepLeaf = footer.leafTop.map((top) => !keepTop || keepTop.has(top));
   const rgList = footer.meta.get(4) as ThriftValue[];
-
-  // Byte ranges to copy, in output order.
-  let dataSize = 0;
-  for (const r of rowGroups) {
-    footer.rowGroups[r].columns.forEach((c, j) => {
-      if (keepLeaf[j]) dataSize += c.compressedSize;
-    });
-  }
-  const capacity = 4 + dataSize + footer.footerLength + 1024 + 8;
-  // A caller that consumes the result before the next call can lend a reusable buffer.
-  let out = scratch?.buffer && scratch.buffer.length >= capacity ? scratch.buffer : new Uint8Array(capacity);
-  if (scratch) scratch.buffer = out;
-  out.set(MAGIC, 0);
+  const ranges: number[] = [];
   let cursor = 4;
-
   const newRowGroups: ThriftValue[] = [];
-  // Synchronous reads: the ranges are large and contiguous, and a thread-pool round trip per
-  // column chunk costs more than it saves (decoding right after is synchronous anyway).
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (err) {
-    throw ioError(path, err);
-  }
-  try {
-    for (const r of rowGroups) {
-      const rg = cloneStruct(rgList[r] as ThriftStruct);
-      const chunks = rg.get(1) as ThriftValue[];
-      const newChunks: ThriftValue[] = [];
-      let rgStart = -1;
-      let compressedTotal = 0;
-      let uncompressedTotal = 0;
-      for (let j = 0; j < chunks.length; j++) {
-        if (!keepLeaf[j]) continue;
-        const info = footer.rowGroups[r].columns[j];
-        const newStart = cursor;
-        let done = 0;
-        while (done < info.compressedSize) {
-          const bytesRead = readSync(fd, out, cursor + done, info.compressedSize - done, info.start + done);
-          if (bytesRead === 0) break;
-          done += bytesRead;
-        }
-        cursor += info.compressedSize;
-        if (rgStart < 0) rgStart = newStart;
-        const delta = newStart - info.start;
-        const cc = cloneStruct(chunks[j] as ThriftStruct);
-        const md = cloneStruct(cc.get(3) as ThriftStruct);
-        md.set(9, (num(md.get(9)) ?? 0) + delta);
-        const dict = num(md.get(11));
-        if (dict !== undefined && dict >= info.start) md.set(11, dict + delta);
-        else md.delete(11);
-        md.delete(10); // index page
-        md.delete(14); // bloom filter offset
-        md.delete(15); // bloom filter length
-        compressedTotal += num(md.get(7)) ?? 0;
-        uncompressedTotal += num(md.get(6)) ?? 0;
-        cc.set(3, md);
-        cc.set(2, newStart);
-        for (const id of [1, 4, 5, 6, 7, 8, 9]) cc.delete(id); // file_path, page indexes, encryption
-        newChunks.push(cc);
-      }
-      rg.set(1, listLike(chunks, newChunks));
-      rg.set(2, uncompressedTotal);
-      if (rg.has(5)) rg.set(5, Math.max(rgStart, 4));
-      if (rg.has(6)) rg.set(6, compressedTotal);
-      rg.delete(4); // sorting columns refer to old column indexes
-      rg.delete(7); // ordinal
-      newRowGroups.push(rg);
+  for (const r of rowGroups) {
+    const rg = cloneStruct(rgList[r] as ThriftStruct);
+    const chunks = rg.get(1) as ThriftValue[];
+    const newChunks: ThriftValue[] = [];
+    let rgStart = -1;
+    let compressedTotal = 0;
+    let uncompressedTotal = 0;
+    for (let j = 0; j < chunks.length; j++) {
+      if (!keepLeaf[j]) continue;
+      const info = footer.rowGroups[r].columns[j];
+      const newStart = cursor;
+      ranges.push(info.start, info.compressedSize, newStart);
+      cursor += info.compressedSize;
+      if (rgStart < 0) rgStart = newStart;
+      const delta = newStart - info.start;
+      const cc = cloneStruct(chunks[j] as ThriftStruct);
+      const md = cloneStruct(cc.get(3) as ThriftStruct);
+      md.set(9, (num(md.get(9)) ?? 0) + delta);
+      const dict = num(md.get(11));
+      if (dict !== undefined && dict >= info.start) md.set(11, dict + delta);
+      else md.delete(11);
+      md.delete(10); // index page
+      md.delete(14); // bloom filter offset
+      md.delete(15); // bloom filter length
+      compressedTotal += num(md.get(7)) ?? 0;
+      uncompressedTotal += num(md.get(6)) ?? 0;
+      cc.set(3, md);
+      cc.set(2, newStart);
+      for (const id of [1, 4, 5, 6, 7, 8, 9]) cc.delete(id); // file_path, page indexes, encryption
+      newChunks.push(cc);
     }
-  } finally {
-    closeSync(fd);
+    rg.set(1, listLike(chunks, newChunks));
+    rg.set(2, uncompressedTotal);
+    if (rg.has(5)) rg.set(5, Math.max(rgStart, 4));
+    if (rg.has(6)) rg.set(6, compressedTotal);
+    rg.delete(4); // sorting columns refer to old column indexes
+    rg.delete(7); // ordinal
+    newRowGroups.push(rg);
   }
 
   const meta = cloneStruct(footer.meta);
@@ -122,18 +100,60 @@ export async function projectedParquetBuffer(
     if (kv) meta.set(5, listLike(kv, projectKeyValue(kv, keepTop)));
   }
   const footerBytes = writeThriftStruct(meta);
-  const total = cursor + footerBytes.length + 8;
-  if (total > out.length) {
-    const bigger = new Uint8Array(total);
-    bigger.set(out.subarray(0, cursor));
-    out = bigger;
-    if (scratch) scratch.buffer = out;
+  return { ranges, footer: footerBytes, size: cursor + footerBytes.length + 8 };
+}
+
+/**
+ * Reads the ranges of `layout` from the file at `path` into a Parquet buffer. A caller that
+ * consumes the result before the next call can lend a reusable `scratch` buffer.
+ */
+export function readProjected(path: string, layout: ProjectedLayout, scratch?: { buffer?: Uint8Array }): Uint8Array {
+  const out = scratch?.buffer && scratch.buffer.length >= layout.size ? scratch.buffer : new Uint8Array(layout.size);
+  if (scratch) scratch.buffer = out;
+  out.set(MAGIC, 0);
+  // Synchronous reads: the ranges are large and contiguous, and a thread-pool round trip per
+  // column chunk costs more than it saves (decoding right after is synchronous anyway).
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (err) {
+    throw ioError(path, err);
   }
-  out.set(footerBytes, cursor);
-  cursor += footerBytes.length;
-  new DataView(out.buffer, out.byteOffset).setUint32(cursor, footerBytes.length, true);
+  let cursor = 4;
+  try {
+    const { ranges } = layout;
+    for (let k = 0; k < ranges.length; k += 3) {
+      const [start, length, dest] = [ranges[k], ranges[k + 1], ranges[k + 2]];
+      let done = 0;
+      while (done < length) {
+        const bytesRead = readSync(fd, out, dest + done, length - done, start + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      cursor = dest + length;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  out.set(layout.footer, cursor);
+  cursor += layout.footer.length;
+  new DataView(out.buffer, out.byteOffset).setUint32(cursor, layout.footer.length, true);
   out.set(MAGIC, cursor + 4);
   return out.subarray(0, cursor + 8);
+}
+
+/**
+ * Builds an in-memory Parquet file holding only `columns` (top-level names; all when undefined)
+ * of the row groups `rowGroups` of the file at `path`.
+ */
+export async function projectedParquetBuffer(
+  path: string,
+  footer: ParquetFooter,
+  columns: readonly string[] | undefined,
+  rowGroups: readonly number[],
+  scratch?: { buffer?: Uint8Array },
+): Promise<Uint8Array> {
+  return readProjected(path, projectedLayout(footer, columns, rowGroups), scratch);
 }
 
 /** Keeps the root and the subtrees of the kept top-level columns of a flattened schema. */

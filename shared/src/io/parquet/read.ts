@@ -7,7 +7,8 @@ import * as arrow from "apache-arrow";
 import { DataIoError, InvalidArgumentError, SchemaMismatchError } from "../../errors";
 import { filterMask, predicateMayMatch, validateFilter, type Filter, type Predicate } from "../../frame/filter";
 import { decodeParquet, decodeSchema, engineMessage } from "./engine";
-import { projectedParquetBuffer } from "./project";
+import { projectedLayout, projectedParquetBuffer } from "./project";
+import { decodeInWorkers, resolveThreads, workersAvailable, type DecodeJob } from "./pool";
 import { decodeStat, ioError, readFooter, type ParquetFooter } from "./footer";
 import {
   constantData,
@@ -28,6 +29,14 @@ export interface ReadParquetOptions {
   filter?: Filter;
   /** Maximum rows per record batch. Default: 65 536 when streaming, one batch per row group for a table. */
   batchSize?: number;
+  /**
+   * Threads decoding row groups in parallel when reading into a table (`readParquet`), one row
+   * group per task; 1 decodes on the calling thread. Given here, it applies to any read of two or
+   * more row groups. Default: the `TRELLIS_THREADS` environment variable, else
+   * `os.availableParallelism()`, for reads of at least 16 MiB (smaller ones decode on the calling
+   * thread). Streaming (`readParquetBatches`) always decodes on the calling thread.
+   */
+  threads?: number;
 }
 
 /** One file of a scan and the row groups that survive pruning. */
@@ -256,6 +265,36 @@ function rowGroupMayMatch(footer: ParquetFooter, rg: ParquetFooter["rowGroups"][
   return true;
 }
 
+/** Each comparison with the opposite one: no row can match the opposite ⇔ every row matches. */
+const OPPOSITE: Partial<Record<Predicate[1], Predicate[1]>> = { ">=": "<", ">": "<=", "<": ">=", "<=": ">", "=": "!=", "!=": "=" };
+/** Stat kinds whose min/max bound every value exactly (floats are not: NaN is left out of statistics). */
+const EXACT_STATS = new Set(["int32", "int64", "timestamp", "date32", "string"]);
+
+/**
+ * Whether min/max statistics prove that every row of the row group satisfies the filter, so
+ * applying it to the decoded rows can be skipped (a time window over a lake usually keeps whole
+ * row groups). Conservative: any doubt (no statistics, nulls, floats, `in`) answers false.
+ */
+function rowGroupAllMatch(footer: ParquetFooter, rg: ParquetFooter["rowGroups"][number], filter: Filter): boolean {
+  for (const p of filter) {
+    const leaf = footer.leaves.get(p[0]);
+    const st = rg.columns.find((c) => c.path === p[0])?.stats;
+    if (!leaf || !st || st.nullCount !== 0 || !EXACT_STATS.has(leaf.stat.kind) || !valuesComparable(p)) return false;
+    if (p[1] === "is not null") continue;
+    const opposite = OPPOSITE[p[1]];
+    if (opposite === undefined || p.length !== 3) return false;
+    const stats = {
+      min: decodeStat(leaf, st.min, st.legacy, "min"),
+      max: decodeStat(leaf, st.max, st.legacy, "max"),
+      nullCount: 0,
+      rowCount: rg.numRows,
+    };
+    if (stats.min === undefined || stats.max === undefined) return false;
+    if (predicateMayMatch([p[0], opposite, p[2]] as Predicate, stats)) return false;
+  }
+  return true;
+}
+
 /** String values with characters ≥ U+D800 order differently in UTF-8 and UTF-16: no min/max pruning. */
 function valuesComparable(p: Predicate): boolean {
   const vals = p.length === 3 ? (Array.isArray(p[2]) ? (p[2] as unknown[]) : [p[2]]) : [];
@@ -286,11 +325,15 @@ function checkBatchSchema(plan: ParquetScanPlan, file: FileScan, batch: arrow.Re
   }
 }
 
-/** Applies the data filter and partition constants to decoded batches of one file. */
-function finishBatches(plan: ParquetScanPlan, file: FileScan, batches: arrow.RecordBatch[], out: arrow.RecordBatch[]): void {
+/**
+ * Applies the data filter and partition constants to decoded batches of one file's row groups
+ * (the filter is skipped when their statistics prove every row matches).
+ */
+function finishBatches(plan: ParquetScanPlan, file: FileScan, rowGroups: number[], batches: arrow.RecordBatch[], out: arrow.RecordBatch[]): void {
+  const filter = plan.dataFilter.length > 0 && !rowGroups.every((r) => rowGroupAllMatch(file.footer, file.footer.rowGroups[r], plan.dataFilter));
   for (let b of batches) {
     checkBatchSchema(plan, file, b);
-    if (plan.dataFilter.length > 0) {
+    if (filter) {
       const mask = filterMask(b, plan.dataFilter);
       const idx = maskToIndices(mask);
       if (idx.length === 0) continue;
@@ -329,7 +372,7 @@ async function decodeRowGroups(plan: ParquetScanPlan, file: FileScan, rowGroups:
   } catch (err) {
     throw engineError(file.path, err);
   }
-  finishBatches(plan, file, decoded, out);
+  finishBatches(plan, file, rowGroups, decoded, out);
   return out;
 }
 
@@ -343,19 +386,53 @@ export async function* executeScan(plan: ParquetScanPlan, batchSize: number): As
   }
 }
 
+/** Reads of fewer bytes than this decode on the calling thread (a worker round trip is not worth it). */
+const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
+
+/** Compressed bytes of the column chunks a plan decodes. */
+function planBytes(plan: ParquetScanPlan): number {
+  let bytes = 0;
+  for (const file of plan.files as FileScan[]) {
+    const keep = file.footer.leafTop.map((top) => plan.readColumns.includes(top));
+    for (const r of file.rowGroups) file.footer.rowGroups[r].columns.forEach((c, j) => (bytes += keep[j] ? c.compressedSize : 0));
+  }
+  return bytes;
+}
+
 /**
  * Executes a plan into one table. Row groups are decoded one at a time: WASM memory then only
  * has to hold one row group (input and output), which keeps it small and reused — growing it
- * for a whole file is what makes a first read slow.
+ * for a whole file is what makes a first read slow. With `threads` > 1 and two or more row
+ * groups — and, unless `anySize`, at least 16 MiB to decode — the row groups are decoded on
+ * worker threads (see `pool.ts`), each worker reading its own byte ranges; the batches keep
+ * file and row-group order.
  */
-export async function executeScanToTable(plan: ParquetScanPlan, batchSize: number | undefined): Promise<arrow.Table> {
-  const batches: arrow.RecordBatch[] = [];
-  const scratch: Scratch = {};
-  for (const file of plan.files as FileScan[]) {
-    for (const r of file.rowGroups) {
-      const size = batchSize ?? Math.max(1, file.footer.rowGroups[r].numRows);
-      batches.push(...(await decodeRowGroups(plan, file, [r], size, scratch)));
-    }
+export async function executeScanToTable(plan: ParquetScanPlan, batchSize: number | undefined, threads = 1, anySize = false): Promise<arrow.Table> {
+  const units: { file: FileScan; r: number }[] = [];
+  for (const file of plan.files as FileScan[]) for (const r of file.rowGroups) units.push({ file, r });
+  const size = (u: { file: FileScan; r: number }) => batchSize ?? Math.max(1, u.file.footer.rowGroups[u.r].numRows);
+  const parallel = threads > 1 && units.length > 1 && plan.readColumns.length > 0 && (anySize || planBytes(plan) >= PARALLEL_MIN_BYTES) && workersAvailable();
+  let batches: arrow.RecordBatch[];
+  if (parallel) {
+    const jobs: DecodeJob[] = units.map((u) => {
+      const all = plan.readColumns.length === u.file.footer.columns.length;
+      return { path: u.file.path, layout: projectedLayout(u.file.footer, all ? undefined : plan.readColumns, [u.r]), batchSize: size(u) };
+    });
+    const parts: arrow.RecordBatch[][] = new Array(units.length);
+    await decodeInWorkers(jobs, threads, (i, result) => {
+      const out: arrow.RecordBatch[] = [];
+      try {
+        finishBatches(plan, units[i].file, [units[i].r], result.batches, out);
+      } catch (err) {
+        throw engineError(units[i].file.path, err);
+      }
+      parts[i] = out;
+    });
+    batches = parts.flat();
+  } else {
+    batches = [];
+    const scratch: Scratch = {};
+    for (const u of units) batches.push(...(await decodeRowGroups(plan, u.file, [u.r], size(u), scratch)));
   }
   return batches.length ? new arrow.Table(plan.schema, batches) : new arrow.Table(plan.schema, []);
 }

@@ -1,0 +1,220 @@
+/**
+ * A small, lazily created pool of worker threads that decode Parquet row groups in parallel.
+ * Each worker loads parquet-wasm once, reads the byte ranges of its task from the file itself and
+ * transfers the decoded Arrow buffers back (no copy on this side). Idle workers are unref'd — the
+ * pool never keeps a process alive — and are terminated after a few idle seconds, which also
+ * releases their WebAssembly memory. The worker script is found next to this module:
+ * `parquet-worker.js` / `parquet-worker.cjs` in the built package (its own tsup entry), or
+ * `worker.ts` when running from sources, loaded through tsx's CommonJS hooks.
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import * as arrow from "apache-arrow";
+import { DataIoError, InvalidArgumentError, TrellisError, type TrellisErrorCode } from "../../errors";
+import type { ProjectedLayout } from "./project";
+import type { DecodeReply, DecodeTask } from "./worker";
+import { wireToBatches } from "./wire";
+
+/** Idle workers are terminated after this long. */
+const IDLE_MS = 5_000;
+
+/** How to start a worker, or null when no worker script can be found (single-threaded reads then). */
+function workerEntry(): { script: string; eval: boolean } | null {
+  let self: string;
+  try {
+    self = fileURLToPath(import.meta.url);
+  } catch {
+    return null;
+  }
+  const dir = dirname(self);
+  if (/\.[cm]?ts$/.test(self)) {
+    const target = join(dir, "worker.ts");
+    let api: string;
+    try {
+      api = createRequire(self).resolve("tsx/cjs/api");
+    } catch {
+      return null;
+    }
+    // tsx's CommonJS hooks work inside worker threads on every supported Node (its ESM hooks do not on Node 20).
+    return { script: `require(${JSON.stringify(api)}).register(); require(${JSON.stringify(target)});`, eval: true };
+  }
+  const script = join(dir, self.endsWith(".cjs") ? "parquet-worker.cjs" : "parquet-worker.js");
+  // A bundler that inlined this package without copying the worker script: decode on this thread.
+  return existsSync(script) ? { script, eval: false } : null;
+}
+
+/**
+ * The number of decoding threads a read uses: `threads` when given, else the `TRELLIS_THREADS`
+ * environment variable, else `os.availableParallelism()`. 1 decodes on the calling thread.
+ * @example resolveThreads(undefined) // 2 on a two-core machine without TRELLIS_THREADS
+ */
+export function resolveThreads(threads: unknown): number {
+  if (threads !== undefined) {
+    if (typeof threads !== "number" || !Number.isInteger(threads) || threads < 1) {
+      throw new InvalidArgumentError(`readParquet: threads must be a positive integer (1 decodes on the calling thread), got ${String(threads)}.`);
+    }
+    return threads;
+  }
+  const env = process.env.TRELLIS_THREADS;
+  if (env !== undefined && env.trim() !== "") {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new InvalidArgumentError(`TRELLIS_THREADS must be a positive integer (1 decodes Parquet on the calling thread), got ${JSON.stringify(env)}; fix or unset it.`);
+    }
+    return n;
+  }
+  return availableParallelism();
+}
+
+interface Pending {
+  task: DecodeTask;
+  resolve: (value: { schema: arrow.Schema; batches: arrow.RecordBatch[] }) => void;
+  reject: (err: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  current: Pending | null;
+}
+
+let entry: { script: string; eval: boolean } | null | undefined;
+const slots: Slot[] = [];
+const queue: Pending[] = [];
+let nextId = 1;
+let idleTimer: NodeJS.Timeout | undefined;
+
+/** Whether parallel decoding is available here (a worker script was found). */
+export function workersAvailable(): boolean {
+  entry ??= workerEntry();
+  return entry !== null;
+}
+
+/** Live decoding workers (for tests and diagnostics). */
+export function workerCount(): number {
+  return slots.length;
+}
+
+/** Terminates every decoding worker now (they are also terminated when idle, and never keep a process alive). */
+export async function closeWorkers(): Promise<void> {
+  clearTimeout(idleTimer);
+  const all = slots.splice(0);
+  for (const p of queue.splice(0)) p.reject(new DataIoError(`cannot read Parquet file ${p.task.path}: the decoding workers were closed.`, { path: p.task.path }));
+  for (const s of all) s.current?.reject(new DataIoError(`cannot read Parquet file ${s.current.task.path}: the decoding workers were closed.`, { path: s.current.task.path }));
+  await Promise.all(all.map((s) => s.worker.terminate()));
+}
+
+function rebuildError(path: string, m: Extract<DecodeReply, { ok: false }>): Error {
+  if (m.code === "DATA_IO") return new DataIoError(m.message, { path });
+  if (m.code === "INVALID_ARGUMENT") return new InvalidArgumentError(m.message);
+  if (m.code) return new TrellisError(m.code as TrellisErrorCode, m.message);
+  return new DataIoError(`cannot read Parquet file ${path}: ${m.message}`, { path });
+}
+
+function spawn(): Slot {
+  const e = entry as { script: string; eval: boolean };
+  // Workers inherit the process's Node options; --input-type (a script piped to node) is refused in workers.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type"));
+  const worker = new Worker(e.script, { eval: e.eval, execArgv });
+  worker.unref();
+  const slot: Slot = { worker, current: null };
+  const fail = (err: Error) => {
+    const i = slots.indexOf(slot);
+    if (i >= 0) slots.splice(i, 1);
+    const p = slot.current;
+    slot.current = null;
+    if (p) p.reject(new DataIoError(`cannot read Parquet file ${p.task.path}: a decoding worker thread failed: ${err.message}`, { path: p.task.path, cause: err }));
+    void worker.terminate();
+    pump();
+  };
+  worker.on("error", fail);
+  worker.on("exit", (code) => {
+    if (slots.includes(slot)) fail(new Error(`the worker stopped with exit code ${code}`));
+  });
+  worker.on("message", (m: DecodeReply) => {
+    const p = slot.current;
+    if (!p || p.task.id !== m.id) return;
+    slot.current = null;
+    worker.unref();
+    if (m.ok) {
+      try {
+        p.resolve(wireToBatches(m.result));
+      } catch (err) {
+        p.reject(err as Error);
+      }
+    } else {
+      p.reject(rebuildError(p.task.path, m));
+    }
+    pump();
+  });
+  slots.push(slot);
+  return slot;
+}
+
+let wanted = 1;
+
+function pump(): void {
+  while (queue.length > 0) {
+    let slot = slots.find((s) => s.current === null);
+    if (!slot && slots.length < wanted) slot = spawn();
+    if (!slot) return;
+    const p = queue.shift() as Pending;
+    slot.current = p;
+    slot.worker.ref(); // a task in flight keeps the process alive until it settles
+    slot.worker.postMessage(p.task);
+  }
+  if (slots.every((s) => s.current === null)) {
+    clearTimeout(idleTimer);
+    if (slots.length > 0) {
+      idleTimer = setTimeout(() => void closeWorkers(), IDLE_MS);
+      idleTimer.unref();
+    }
+  }
+}
+
+/** Decodes one projected layout on a worker thread; `poolSize` is the number of workers the pool may grow to. */
+function decodeOnWorker(path: string, layout: ProjectedLayout, batchSize: number, poolSize: number): Promise<{ schema: arrow.Schema; batches: arrow.RecordBatch[] }> {
+  clearTimeout(idleTimer);
+  wanted = Math.max(wanted, poolSize);
+  return new Promise((resolve, reject) => {
+    queue.push({ task: { id: nextId++, path, layout, batchSize }, resolve, reject });
+    pump();
+  });
+}
+
+/** One unit of a parallel read. */
+export interface DecodeJob {
+  path: string;
+  layout: ProjectedLayout;
+  batchSize: number;
+}
+
+/**
+ * Decodes `jobs` on up to `threads` workers at once and hands each result to `onResult` (in
+ * completion order, with the job's index). The first failure stops handing out jobs and rejects.
+ */
+export async function decodeInWorkers(
+  jobs: DecodeJob[],
+  threads: number,
+  onResult: (index: number, result: { schema: arrow.Schema; batches: arrow.RecordBatch[] }) => void,
+): Promise<void> {
+  const lanes = Math.max(1, Math.min(threads, jobs.length));
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (!failed && next < jobs.length) {
+      const i = next++;
+      const job = jobs[i];
+      try {
+        onResult(i, await decodeOnWorker(job.path, job.layout, job.batchSize, lanes));
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+}
