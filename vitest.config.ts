@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
@@ -16,6 +17,12 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts", "{shared,prod-lib,dev-lib,examples}/test/**/*.test.ts"],
+    // One pristine PGlite data directory per run, loaded by each embedded:memory warehouse (test/setup/).
+    globalSetup: ["./test/setup/pglite-template.ts"],
+    setupFiles: ["./test/setup/embedded-memory.ts"],
+    // vitest's default is one worker per core but one; most test time is spent waiting on child
+    // processes, the PostgreSQL server and PGlite start-ups, so two workers even on two cores.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 60_000,
     hookTimeout: 60_000,
     typecheck: {

@@ -118,24 +118,49 @@ function timed(label: string, log: Log, fn: () => void): number {
 export const JUPYTER_PACKAGES = ["jupyter", "nbconvert", "ipykernel"] as const;
 
 /**
- * Makes `.venv-notebooks/` (unless it already imports Jupyter, or `recreate` is set): `python3 -m venv`,
- * then `pip install jupyter nbconvert ipykernel` from the configured index. Returns the environment.
- * @example const env = createVenv(root, { log: console.log });
+ * The packages the test suite's cross-checks import (pyarrow, pandas and scikit-learn references; see
+ * test/helpers/python.ts), installed into the same environment by `--crosschecks`.
  */
-export function createVenv(root: string, opts: { log: Log; recreate?: boolean; python?: string }): JupyterEnvironment {
+export const CROSSCHECK_PACKAGES = ["pyarrow", "pandas", "numpy", "scikit-learn", "scipy"] as const;
+
+/** True when `python` imports every cross-check package. */
+export function importsCrossCheckPackages(python: string): boolean {
+  const r = spawnSync(python, ["-c", "import pyarrow, pandas, numpy, sklearn, scipy"], { stdio: "ignore", timeout: 120_000 });
+  return r.status === 0;
+}
+
+function pipInstall(env: JupyterEnvironment, packages: readonly string[], label: string, log: Log): void {
+  const index = pipIndexArgs(env.python);
+  timed(label, log, () =>
+    run(env.python, ["-m", "pip", "install", "--quiet", "--quiet", "--disable-pip-version-check", ...index, ...packages], log),
+  );
+}
+
+/**
+ * Makes `.venv-notebooks/` (unless it already imports Jupyter, or `recreate` is set): `python3 -m venv`,
+ * then `pip install jupyter nbconvert ipykernel` from the configured index. With `crosschecks`, the
+ * environment also gets {@link CROSSCHECK_PACKAGES} (in the same pip run when it is new). Returns the environment.
+ * @example const env = createVenv(root, { log: console.log, crosschecks: true });
+ */
+export function createVenv(root: string, opts: { log: Log; recreate?: boolean; python?: string; crosschecks?: boolean }): JupyterEnvironment {
   const env = environmentFor(root, "venv");
   if (!opts.recreate && existsSync(env.python) && importsJupyter(env.python)) {
     opts.log(`reusing ${venvDir(root)}`);
+    if (opts.crosschecks && !importsCrossCheckPackages(env.python)) {
+      pipInstall(env, CROSSCHECK_PACKAGES, "cross-check packages installed", opts.log);
+      if (!importsCrossCheckPackages(env.python)) throw new Error(`${env.python} still cannot import ${CROSSCHECK_PACKAGES.join(", ")} after pip install`);
+    }
     return env;
   }
   const base = opts.python ?? "python3";
   const args = ["-m", "venv", ...(opts.recreate ? ["--clear"] : []), venvDir(root)];
   timed("virtual environment created", opts.log, () => run(base, args, opts.log));
-  const index = pipIndexArgs(env.python);
-  timed("Jupyter installed", opts.log, () =>
-    run(env.python, ["-m", "pip", "install", "--quiet", "--quiet", "--disable-pip-version-check", ...index, ...JUPYTER_PACKAGES], opts.log),
-  );
+  const packages = opts.crosschecks ? [...JUPYTER_PACKAGES, ...CROSSCHECK_PACKAGES] : JUPYTER_PACKAGES;
+  pipInstall(env, packages, opts.crosschecks ? "Jupyter and the cross-check packages installed" : "Jupyter installed", opts.log);
   if (!importsJupyter(env.python)) throw new Error(`${env.python} still cannot import nbconvert after pip install`);
+  if (opts.crosschecks && !importsCrossCheckPackages(env.python)) {
+    throw new Error(`${env.python} still cannot import ${CROSSCHECK_PACKAGES.join(", ")} after pip install`);
+  }
   return env;
 }
 

@@ -1,10 +1,11 @@
 /**
- * `npm run notebooks [-- [name …] [--write] [--timings] [--timeout=SECONDS] [--setup-only] [--recreate]]`
+ * `npm run notebooks [-- [name …] [--write] [--timings] [--timeout=SECONDS] [--setup-only] [--recreate] [--crosschecks]]`
  *
  * Makes (or reuses) the notebook environment `.venv-notebooks/`, registers the tslab kernel in it,
  * executes each notebook of examples/notebooks (or the named ones) into a temporary copy and checks
  * it. `--write` stores the executed outputs in the committed notebook when it passes.
- * `--setup-only` stops after the environment (CI uses it before `npm test`).
+ * `--setup-only` stops after the environment (CI uses it before `npm test`). `--crosschecks` also installs
+ * pyarrow, pandas, numpy, scikit-learn and scipy into it, for the test suite's cross-checks.
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,17 +18,18 @@ const root = fileURLToPath(new URL("../../..", import.meta.url));
 const notebooksDir = join(root, "examples", "notebooks");
 
 function parseArgs(argv: string[]) {
-  const opts = { names: [] as string[], write: false, setupOnly: false, recreate: false, timings: false, timeout: 120 };
+  const opts = { names: [] as string[], write: false, setupOnly: false, recreate: false, crosschecks: false, timings: false, timeout: 120 };
   for (const a of argv) {
     if (a === "--write") opts.write = true;
     else if (a === "--setup-only") opts.setupOnly = true;
     else if (a === "--recreate") opts.recreate = true;
+    else if (a === "--crosschecks") opts.crosschecks = true;
     else if (a === "--timings") opts.timings = true;
     else if (a.startsWith("--timeout=")) {
       opts.timeout = Number(a.slice("--timeout=".length));
       if (!Number.isInteger(opts.timeout) || opts.timeout < 1) throw new Error(`--timeout wants whole seconds, got "${a}"`);
     } else if (a === "--help" || a === "-h") {
-      console.log("usage: npm run notebooks -- [name …] [--write] [--timings] [--timeout=SECONDS] [--setup-only] [--recreate]");
+      console.log("usage: npm run notebooks -- [name …] [--write] [--timings] [--timeout=SECONDS] [--setup-only] [--recreate] [--crosschecks]");
       process.exit(0);
     } else if (a.startsWith("-")) throw new Error(`unknown option ${a} (see --help)`);
     else opts.names.push(a);
@@ -38,7 +40,7 @@ function parseArgs(argv: string[]) {
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
   const log = (line: string) => console.log(line);
-  const env = createVenv(root, { log, recreate: opts.recreate });
+  const env = createVenv(root, { log, recreate: opts.recreate, crosschecks: opts.crosschecks });
   ensureKernel(env, root, log);
   if (opts.setupOnly) return 0;
 

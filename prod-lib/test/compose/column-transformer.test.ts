@@ -11,13 +11,13 @@ import {
   estimatorFromJSON,
   makeColumnTransformer,
 } from "@trellis/prod";
-import { expectClose, hasPythonSklearn, readCsvRows, runPythonJson, SKLEARN_DIR } from "../helpers/fixtures";
+import { expectClose, sklearnPython, readCsvRows, runPythonJson, SKLEARN_DIR } from "../helpers/fixtures";
 import { fileURLToPath } from "node:url";
 import { mixed, mixedPreprocessor } from "./mixed";
 
 const train = readCsvRows("mixed_train.csv");
 const test = readCsvRows("mixed_test.csv");
-const python = hasPythonSklearn();
+const python = sklearnPython();
 
 describe("ColumnTransformer", () => {
   it("matches scikit-learn's feature_names_out, imputer statistics and categories on the mixed case", () => {
@@ -42,7 +42,7 @@ describe("ColumnTransformer", () => {
     expect(s.toDense().data).toEqual((dense.transform(test) as Matrix).data);
   });
 
-  it.skipIf(!python)("transforms mixed_test like scikit-learn (1e-9 relative)", () => {
+  it.skipIf(python.missing !== undefined)(`transforms mixed_test like scikit-learn (1e-9 relative)${python.missing ? ` (skipped: ${python.missing})` : ""}`, () => {
     const dir = fileURLToPath(SKLEARN_DIR);
     const expected = runPythonJson(`
 import json, pandas as pd

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { execFileSync } from "node:child_process";
+import { findPython, runPython, type PythonProbe } from "../../../test/helpers/python";
 
 /** The sklearn fixture folder, (`test/fixtures/reference/sklearn`). */
 export const SKLEARN_DIR = new URL("../../../test/fixtures/reference/sklearn/", import.meta.url);
@@ -38,17 +38,12 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   }
 }
 
-/** Whether python3 with scikit-learn is available for cross-checks. */
-export function hasPythonSklearn(): boolean {
-  try {
-    execFileSync("python3", ["-c", "import pyarrow, sklearn"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
+/** The Python that scikit-learn cross-checks run with (test/helpers/python.ts): `missing` says why there is none. */
+export function sklearnPython(): PythonProbe {
+  return findPython(["pyarrow", "pandas", "sklearn"]);
 }
 
-/** Runs a python snippet and parses its JSON stdout. */
+/** Runs a python snippet with that Python and parses its JSON stdout. */
 export function runPythonJson(code: string): unknown {
-  return JSON.parse(execFileSync("python3", ["-c", code], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }));
+  return JSON.parse(runPython(sklearnPython(), code));
 }

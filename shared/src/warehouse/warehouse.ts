@@ -833,12 +833,26 @@ interface OpenFolder {
 /** The embedded folders open in this process, by absolute path. */
 const openFolders = new Map<string, OpenFolder>();
 
+/** The data directory `embedded:memory` starts from instead of running initdb, if any. */
+let memoryTemplate: Blob | undefined;
+
+/**
+ * Sets a pristine data directory (a `PGlite#dumpDataDir` tarball taken right after `PGlite.create()`)
+ * that each `embedded:memory` warehouse of this process is loaded from, skipping initdb (most of the
+ * cost of opening one); `undefined` goes back to initdb. Returns the previous one. @internal (tests)
+ */
+export function setEmbeddedMemoryTemplate(template: Blob | undefined): Blob | undefined {
+  const previous = memoryTemplate;
+  memoryTemplate = template;
+  return previous;
+}
+
 async function createLite(dataDir: string | undefined, url: string): Promise<PGlite> {
   try {
     // Loaded on first use: a process that never opens an embedded warehouse (a scoring service)
     // never pays for PGlite's WASM module.
     const { PGlite } = await import("@electric-sql/pglite");
-    const db = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+    const db = await PGlite.create(dataDir !== undefined ? { dataDir } : memoryTemplate ? { loadDataDir: memoryTemplate } : {});
     await db.exec("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET bytea_output = 'hex'; SET extra_float_digits = 3");
     return db;
   } catch (err) {

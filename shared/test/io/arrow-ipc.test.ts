@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,10 +6,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DataIoError, InvalidArgumentError } from "../../src/errors";
 import { rowsOf, tableFromRows } from "../../src/frame/table";
 import { arrowFormatOfPath, readArrow, readArrowBatches, writeArrow } from "../../src/io/arrow-ipc";
+import { findPython, pythonOf } from "../../../test/helpers/python";
 
 const dir = mkdtempSync(join(tmpdir(), "trellis-ipc-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const hasPyarrow = spawnSync("python3", ["-c", "import pyarrow"]).status === 0;
+const py = findPython(["pyarrow"]);
+const hasPyarrow = py.missing === undefined;
 
 const table = tableFromRows([
   { id: 1n, name: "ada", score: 0.5, at: new Date("2024-01-01T00:00:00Z") },
@@ -90,7 +92,7 @@ describe("writeArrow / readArrow", () => {
   it.skipIf(!hasPyarrow)("writes files pyarrow reads identically (python3 with pyarrow)", async () => {
     const path = join(dir, "py.arrow");
     await writeArrow(table, path);
-    const out = execFileSync("python3", [
+    const out = execFileSync(pythonOf(py), [
       "-c",
       `import pyarrow as pa, sys, json
 t = pa.ipc.open_file(sys.argv[1]).read_all()
@@ -104,11 +106,11 @@ print(json.dumps({"id": [str(x) for x in t.column("id").to_pylist()], "name": t.
       type: "timestamp[us, tz=UTC]",
     });
   });
-  if (!hasPyarrow) it.skip("pyarrow cross-check skipped: python3 -c 'import pyarrow' failed", () => undefined);
+  if (!hasPyarrow) it.skip(`pyarrow cross-check skipped: ${py.missing}`, () => undefined);
 
   it.skipIf(!hasPyarrow)("reads files pyarrow writes (python3 with pyarrow)", async () => {
     const path = join(dir, "from-py.arrows");
-    execFileSync("python3", [
+    execFileSync(pythonOf(py), [
       "-c",
       `import pyarrow as pa, sys
 t = pa.table({"k": pa.array([1, None, 3], pa.int32()), "s": ["x", "y", None]})

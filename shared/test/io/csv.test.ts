@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,11 +9,13 @@ import { z } from "zod";
 import { DataIoError, InvalidArgumentError, SchemaMismatchError } from "../../src/errors";
 import { formatTimestamp, inferCsvSchema, parseCsv, parseIsoTimestampMs, readCsv, readCsvBatches, writeCsv } from "../../src/io/csv";
 import { rowsOf, tableFromRows } from "../../src/frame/table";
+import { findPython, pythonOf } from "../../../test/helpers/python";
 
 const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/reference/", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "trellis-csv-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const hasPyarrow = spawnSync("python3", ["-c", "import pyarrow, pandas"]).status === 0;
+const py = findPython(["pyarrow", "pandas"]);
+const hasPyarrow = py.missing === undefined;
 
 describe("parseCsv", () => {
   it("handles RFC 4180 quoting, CRLF line ends and a byte-order mark", () => {
@@ -262,7 +264,7 @@ describe("writeCsv", () => {
   it.skipIf(!hasPyarrow)("writes files pandas reads with the same values (python3 with pyarrow)", async () => {
     const path = join(dir, "py.csv");
     await writeCsv(table, path);
-    const out = execFileSync("python3", [
+    const out = execFileSync(pythonOf(py), [
       "-c",
       `import pandas as pd, json, sys
 df = pd.read_csv(sys.argv[1], keep_default_na=False, na_values=[""], dtype={"id": "int64", "s": "string"})
@@ -275,7 +277,7 @@ print(json.dumps({"id": [str(x) for x in df["id"]], "s": [None if pd.isna(x) els
     expect(r.f).toEqual([0.1, null, -1e-300]);
     expect(r.ts).toEqual([1714979289123000, null, 1714979289123456]);
   });
-  if (!hasPyarrow) it.skip("pandas cross-check skipped: python3 -c 'import pyarrow, pandas' failed", () => undefined);
+  if (!hasPyarrow) it.skip(`pandas cross-check skipped: ${py.missing}`, () => undefined);
 });
 
 describe("ISO 8601 timestamps", () => {

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,10 +8,12 @@ import { z } from "zod";
 import { DataIoError } from "../../src/errors";
 import { rowsOf, tableFromRows } from "../../src/frame/table";
 import { jsonFormatOfPath, readJson, readJsonBatches, writeJson } from "../../src/io/json";
+import { findPython, pythonOf } from "../../../test/helpers/python";
 
 const dir = mkdtempSync(join(tmpdir(), "trellis-json-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const hasPyarrow = spawnSync("python3", ["-c", "import pyarrow, pandas"]).status === 0;
+const py = findPython(["pyarrow", "pandas"]);
+const hasPyarrow = py.missing === undefined;
 
 const schema = new arrow.Schema([
   new arrow.Field("id", new arrow.Int64(), false),
@@ -187,7 +189,7 @@ describe("JSON interop", () => {
   it.skipIf(!hasPyarrow)("pyarrow reads Trellis JSON Lines with the same values (python3 with pyarrow)", async () => {
     const path = join(dir, "py.jsonl");
     await writeJson(tableFromRows([{ a: 1n, b: "é", c: 2.5, t: new Date("2024-01-01T00:00:00.5Z") }]), path);
-    const out = execFileSync("python3", [
+    const out = execFileSync(pythonOf(py), [
       "-c",
       `import pyarrow.json as pj, pandas as pd, sys, json
 t = pj.read_json(sys.argv[1]).to_pylist()[0]
@@ -196,7 +198,7 @@ print(json.dumps({"a": t["a"], "b": t["b"], "c": t["c"], "t": pd.Timestamp(t["t"
     ]).toString();
     expect(JSON.parse(out)).toEqual({ a: 1, b: "é", c: 2.5, t: 1704067200500000 });
   });
-  if (!hasPyarrow) it.skip("pyarrow cross-check skipped: python3 -c 'import pyarrow, pandas' failed", () => undefined);
+  if (!hasPyarrow) it.skip(`pyarrow cross-check skipped: ${py.missing}`, () => undefined);
   it("keeps the file absent when a write target folder is a file", async () => {
     const blocker = join(dir, "blocker");
     writeFileSync(blocker, "x");

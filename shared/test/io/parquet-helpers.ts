@@ -1,9 +1,9 @@
-/** Shared helpers of the Parquet tests: fixture paths, temporary folders, python/pyarrow probing. */
-import { spawnSync } from "node:child_process";
+/** Shared helpers of the Parquet tests: fixture paths, temporary folders, the Python that has pyarrow. */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { findPython, runPython } from "../../../test/helpers/python";
 
 /** Folder of the pyarrow-written fixtures (test/fixtures/reference/parquet). */
 export const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/reference/parquet/", import.meta.url));
@@ -40,18 +40,12 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-let pyarrowProbe: string | undefined | null = null;
-/** Undefined when `python3 -c "import pyarrow"` works; otherwise the reason to skip. */
+/** Undefined when a Python that imports pyarrow is found (test/helpers/python.ts); otherwise the reason to skip. */
 export function pyarrowMissing(): string | undefined {
-  if (pyarrowProbe !== null) return pyarrowProbe;
-  const r = spawnSync("python3", ["-c", "import pyarrow"], { encoding: "utf8" });
-  pyarrowProbe = r.status === 0 ? undefined : `python3 with pyarrow is not available (${(r.stderr || r.error?.message || "").trim().split("\n").pop()})`;
-  return pyarrowProbe;
+  return findPython(["pyarrow"]).missing;
 }
 
-/** Runs a python3 script with arguments; returns stdout, throws with stderr on failure. */
+/** Runs a script with that Python and arguments; returns stdout, throws with stderr on failure. */
 export function python(script: string, args: string[] = []): string {
-  const r = spawnSync("python3", ["-c", script, ...args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
-  return r.stdout;
+  return runPython(findPython(["pyarrow"]), script, args);
 }

@@ -113,7 +113,9 @@ describe.each(targets)("errors and injection safety on $name", (target) => {
       const denied = await errorOf(
         Warehouse.open(u.toString()).then(async (other) => {
           try {
-            return await other.readTable(table);
+            // Qualified: PostgreSQL skips a search_path schema the role may not use, so an
+            // unqualified name would read as a missing table instead of a denied one.
+            return await other.readTable(`${target.schema!}.${table}`);
           } finally {
             await other.close();
           }
