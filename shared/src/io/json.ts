@@ -583,7 +583,7 @@ export async function* textChunks(chunks: AsyncIterable<Buffer>): AsyncGenerator
   const decoder = new StringDecoder("utf8");
   let pending = false;
   for await (const chunk of chunks) {
-    if (!pending && isAscii(chunk)) yield chunk.latin1Slice(0, chunk.length);
+    if (!pending && isAscii(chunk)) yield chunk.toString("latin1");
     else {
       pending = !isAscii(chunk);
       yield decoder.write(chunk);
