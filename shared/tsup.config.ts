@@ -1,12 +1,15 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: { index: "src/index.ts", cli: "src/cli/main.ts" },
+  // csv-worker is the worker-thread script of parallel readCsv; it is found next to the bundle at run time.
+  entry: { index: "src/index.ts", cli: "src/cli/main.ts", "csv-worker": "src/io/csv-worker.ts" },
   format: ["esm", "cjs"],
   dts: { entry: { index: "src/index.ts" } },
   sourcemap: true,
   clean: true,
   target: "node20",
   keepNames: true,
+  // import.meta.url in the CommonJS build (the worker script is located from it).
+  shims: true,
   tsconfig: "tsconfig.json",
 });

@@ -874,6 +874,21 @@ export interface CsvColumnsOptions {
   path: string | undefined;
   invalid: symbol;
   guessing: GuessConverters;
+  /** Guesses to start from (see {@link CsvColumns.guessCodes}) instead of "only nulls so far". */
+  initialGuesses?: readonly number[];
+}
+
+/**
+ * The guess a column ends with when its rows are read in one pass, from the guesses of two runs of
+ * consecutive rows (codes of {@link CsvColumns.guessCodes}): equal guesses stay, a run of only
+ * nulls takes the other's, Int64 and Float64 give Float64, any other pair Utf8 — what reading the
+ * second run after the first would widen to.
+ */
+export function mergeGuess(a: number, b: number): number {
+  if (a === b || b === Guess.Unseen) return a;
+  if (a === Guess.Unseen) return b;
+  if ((a === Guess.Int && b === Guess.Float) || (a === Guess.Float && b === Guess.Int)) return Guess.Float;
+  return Guess.Utf8;
 }
 
 /**
@@ -905,8 +920,8 @@ export class CsvColumns {
   constructor(specs: ColumnSpec[], private readonly o: CsvColumnsOptions) {
     this.scanner = new RecordScanner(o.delimiter, o.quote, o.label, o.path, Math.max(8, o.fileColumns));
     this.specs = specs;
-    this.guesses = specs.map((s) => (s.guess ? Guess.Unseen : Guess.Utf8));
-    this.fields = specs.map((s) => (s.guess ? guessField(s.field.name, Guess.Unseen) : s.field));
+    this.guesses = specs.map((s, k) => (s.guess ? ((o.initialGuesses?.[k] ?? Guess.Unseen) as Guess) : Guess.Utf8));
+    this.fields = specs.map((s, k) => (s.guess ? guessField(s.field.name, this.guesses[k]) : s.field));
     this.cap = Math.min(o.batchSize, 65_536);
     this.sinks = specs.map((_, k) => this.sinkFor(k));
     this.cur = { rows: 0, data: [], segments: [] };
@@ -929,6 +944,11 @@ export class CsvColumns {
   /** The fields as they stand (final once {@link CsvColumns.settled}). */
   get schemaFields(): arrow.Field[] {
     return this.fields;
+  }
+
+  /** Each column's guess as a number (for {@link mergeGuess}); meaningful for guessed columns only. */
+  get guessCodes(): number[] {
+    return this.guesses.slice();
   }
 
   /** True once no guessed type can change any more. */
