@@ -33,7 +33,7 @@ import { arrowSchemaToZod, zodToArrowSchema, type ZodShapeInput } from "../frame
 import { ColumnBuilder, makeBatch, describe as describeValue } from "../frame/table";
 import { removeStaleTemps, tempPath } from "./temp-files";
 import { unwrapTable, type WithTable } from "../frame/table-like";
-import { type ColumnSpec, CsvColumns, RecordScanner, cellText } from "./csv-parse";
+import { type ColumnSpec, CsvColumns, RecordScanner, cellText, daysFromCivil } from "./csv-parse";
 import { defaultCsvThreads, readParallel } from "./csv-parallel";
 
 /** Options of {@link readCsv}, {@link parseCsv} and {@link readCsvBatches}. */
@@ -116,16 +116,6 @@ const SPECIAL_FLOATS: Record<string, number> = {
 };
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TS_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
-
-/** Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
-function daysFromCivil(y: number, m: number, d: number): number {
-  y -= m <= 2 ? 1 : 0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
 
 function digits(s: string, from: number, count: number): number {
   let v = 0;

@@ -5,8 +5,8 @@ import * as arrow from "apache-arrow";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { rowsOf } from "../../src/frame/table";
-import { inferCsvSchema, parseCsv, readCsv, readCsvBatches } from "../../src/io/csv";
-import { NOT_A_NUMBER, RecordScanner, parseFloatBytes } from "../../src/io/csv-parse";
+import { inferCsvSchema, parseCsv, parseIsoTimestampMs, readCsv, readCsvBatches } from "../../src/io/csv";
+import { NOT_A_NUMBER, RecordScanner, isoTimestampBytesMs, parseFloatBytes } from "../../src/io/csv-parse";
 import { rng } from "../helpers/random";
 
 const dir = mkdtempSync(join(tmpdir(), "trellis-csv-parse-"));
@@ -166,6 +166,49 @@ describe("RecordScanner.nextPlain", () => {
     for (const t of ['"a",1\n', "\n1,2\n", "1\n", "1,2,3\n", "1,2", "1,2\r3\n"]) {
       expect(scanBoth(enc.encode(t), 0, numeric, 2).q).toBe(-2);
     }
+  });
+});
+
+describe("isoTimestampBytesMs", () => {
+  const two = (lo: number, hi: number) => fc.integer({ min: lo, max: hi }).map((v) => String(v).padStart(2, "0"));
+  const stamp = fc
+    .tuple(
+      fc.integer({ min: 0, max: 9999 }).map((v) => String(v).padStart(4, "0")),
+      two(0, 13),
+      two(0, 32),
+      fc.constantFrom("T", " ", "t", "_"),
+      two(0, 24),
+      two(0, 60),
+      two(0, 61),
+      fc.option(fc.stringMatching(/^[.,][0-9]{0,12}$/)),
+      fc.constantFrom("", "Z", "z", "+01:30", "-0545", "+05", "-23:59", "+24:00", "+1:30", " Z", "Zx"),
+    )
+    .map(([y, mo, d, sep, h, mi, s, frac, tz]) => `${y}-${mo}-${d}${sep}${h}:${mi}:${s}${frac ?? ""}${tz}`);
+
+  it("gives exactly the text parser's value wherever it parses, and NaN (left to the text parser) otherwise", () => {
+    let parsed = 0;
+    fc.assert(
+      fc.property(stamp, (text) => {
+        const b = enc.encode(text);
+        const fast = isoTimestampBytesMs(b, 0, b.length);
+        if (Number.isNaN(fast)) return;
+        parsed++;
+        expect(Object.is(fast, parseIsoTimestampMs(text))).toBe(true);
+      }),
+      { numRuns: 50_000, seed: 17 },
+    );
+    expect(parsed).toBeGreaterThan(5_000);
+  });
+
+  it("reads the common forms and declines the rest", () => {
+    const at = (t: string) => {
+      const b = enc.encode(`xx${t}yy`);
+      return isoTimestampBytesMs(b, 2, b.length - 2);
+    };
+    expect(at("2024-01-01T00:00:28.352046Z")).toBe(Date.UTC(2024, 0, 1, 0, 0, 28) + 352.046);
+    expect(at("2024-02-29 10:11:12+01:30")).toBe(Date.UTC(2024, 1, 29, 8, 41, 12));
+    expect(at("1969-12-31T23:59:59.999999999-00:00")).toBe(parseIsoTimestampMs("1969-12-31T23:59:59.999999999-00:00"));
+    for (const t of ["2024-01-02", "2024-01-02T03:04", "2024-13-01T00:00:00Z", "2024-01-02T03:04:05.Z", "2024/01/02T03:04:05Z"]) expect(at(t)).toBeNaN();
   });
 });
 
