@@ -1,6 +1,7 @@
 /**
  * CSV and JSON benchmarks on the 1M-row benchmark table written as CSV (21 columns) and its first
- * 300k rows as JSON Lines: `readCsv` typed by the table's schema and with types inferred,
+ * 300k rows as JSON Lines: `readCsv` typed by the table's schema and with types inferred (on its
+ * default threads, the count in `threads`, and on one thread),
  * `readCsvBatches`, `readJson`, and `move` of the CSV into a Parquet folder partitioned by `cat5`.
  * The pyarrow figures of the same run (`bench/io_peers.py`: single-threaded `read_csv`,
  * `read_json`, `read_csv` + `write_to_dataset`) are measured right after, on the same files; they
@@ -72,8 +73,17 @@ export async function benchIo(runs = 3): Promise<BenchResult[]> {
   const tmp = mkdtempSync(join(tmpdir(), "trellis-io-bench-"));
   try {
     let rows = 0;
-    add("io: readCsv typed by schema (1M rows, 21 columns)", await time(runs, async () => (rows = (await readCsv(CSV_PATH, { schema })).table.numRows)), { mb: Math.round(csvMb), rows });
-    add("io: readCsv with types inferred", await time(runs, async () => (rows = (await readCsv(CSV_PATH)).table.numRows)), { mb: Math.round(csvMb), rows });
+    // readCsv reads a large file on one thread per core (at most 4); `threads` says how many ran.
+    let threads = 0;
+    const read = async (options: Parameters<typeof readCsv>[1]) => {
+      const r = await readCsv(CSV_PATH, options);
+      rows = r.table.numRows;
+      threads = r.threads;
+    };
+    add("io: readCsv typed by schema (1M rows, 21 columns)", await time(runs, () => read({ schema })), { mb: Math.round(csvMb), rows, threads });
+    add("io: readCsv with types inferred", await time(runs, () => read({})), { mb: Math.round(csvMb), rows, threads });
+    add("io: readCsv typed by schema, one thread", await time(runs, () => read({ schema, threads: 1 })), { mb: Math.round(csvMb), rows, threads });
+    add("io: readCsv with types inferred, one thread", await time(runs, () => read({ threads: 1 })), { mb: Math.round(csvMb), rows, threads });
     add("io: readCsvBatches with types inferred", await time(runs, async () => {
       rows = 0;
       for await (const b of readCsvBatches(CSV_PATH)) rows += b.numRows;
@@ -89,6 +99,8 @@ export async function benchIo(runs = 3): Promise<BenchResult[]> {
     const pairs: [string, string][] = [
       ["io: readCsv typed by schema (1M rows, 21 columns)", "pyarrow: read_csv typed, one thread"],
       ["io: readCsv with types inferred", "pyarrow: read_csv inferred, one thread"],
+      ["io: readCsv typed by schema, one thread", "pyarrow: read_csv typed, one thread"],
+      ["io: readCsv with types inferred, one thread", "pyarrow: read_csv inferred, one thread"],
       ["io: readCsvBatches with types inferred", "pyarrow: read_csv inferred, one thread"],
       ["io: readJson JSON Lines with types inferred (300k rows)", "pyarrow: read_json, one thread"],
       ["io: move CSV -> Parquet folder partitioned by cat5", "pyarrow: read_csv + write_to_dataset partitioned by cat5, one thread"],

@@ -1,8 +1,8 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  // parquet-worker is the worker-thread script of parallel Parquet reads; it is found next to the bundle at run time.
-  entry: { index: "src/index.ts", cli: "src/cli/main.ts", "parquet-worker": "src/io/parquet/worker.ts" },
+  // parquet-worker and csv-worker are the worker-thread scripts of parallel Parquet and CSV reads; they are found next to the bundle at run time.
+  entry: { index: "src/index.ts", cli: "src/cli/main.ts", "parquet-worker": "src/io/parquet/worker.ts", "csv-worker": "src/io/csv-worker.ts" },
   format: ["esm", "cjs"],
   dts: { entry: { index: "src/index.ts" } },
   sourcemap: true,

@@ -4,7 +4,8 @@
  * TypeScript 5.0 with the options tslab uses. Needs `npm run build` (part of `npm test`).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,6 +45,29 @@ describe("package builds", () => {
       expect(cjs).toEqual(esm);
     });
   }
+
+  it("ships the CSV worker script: readCsv reads a large file on two threads from the ESM and CommonJS builds", () => {
+    const dist = join(root, "shared", "dist");
+    expect(existsSync(join(dist, "csv-worker.js")) && existsSync(join(dist, "csv-worker.cjs"))).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), "trellis-packaging-csv-"));
+    try {
+      // Over the 16 MiB from which readCsv goes parallel.
+      const lines = ["a,b,pad"];
+      for (let i = 0; i < 500_000; i++) lines.push(`${i},${i / 8},padding-padding-padding`);
+      const path = join(dir, "big.csv");
+      writeFileSync(path, lines.join("\n") + "\n");
+      const body = `.then((r) => process.stdout.write(JSON.stringify({ threads: r.threads, rows: r.table.numRows, last: Number(r.table.getChild("b").get(499999)) })))`;
+      for (const [args, script] of [
+        [["-e"], `require("@trellis/shared").readCsv(${JSON.stringify(path)}, { threads: 2 })${body}`],
+        [["--input-type=module", "-e"], `import("@trellis/shared").then((s) => s.readCsv(${JSON.stringify(path)}, { threads: 2 }))${body}`],
+      ] as const) {
+        const out = JSON.parse(execFileSync(process.execPath, [...args, script], { cwd: root, encoding: "utf8" }));
+        expect(out, args.join(" ")).toEqual({ threads: 2, rows: 500_000, last: 499_999 / 8 });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("shares one copy of each estimator class between @trellis/prod and its /testing entry (CommonJS too)", () => {
     for (const mode of ["cjs", "esm"] as const) {

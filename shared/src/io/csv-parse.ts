@@ -40,15 +40,23 @@ export class RecordScanner {
   private readonly quote: number;
   private readonly label: string;
   private readonly path: string | undefined;
+  /** 1 for the bytes that end a plain cell (delimiter, LF, CR), else 0. */
+  private readonly stops: Uint8Array;
 
   constructor(delim: string, quote: string, label: string, path: string | undefined, capacity = 64) {
     this.delim = Buffer.from(delim)[0];
     this.quote = Buffer.from(quote)[0];
+    this.stops = new Uint8Array(256);
+    this.stops[this.delim] = 1;
+    this.stops[LF] = 1;
+    this.stops[CR] = 1;
     this.label = label;
     this.path = path;
     this.starts = new Int32Array(capacity);
     this.ends = new Int32Array(capacity);
     this.kinds = new Uint8Array(capacity);
+    this.values = new Float64Array(capacity);
+    this.parsed = new Uint8Array(capacity);
   }
 
   private grow(): void {
@@ -62,6 +70,8 @@ export class RecordScanner {
     this.starts = s;
     this.ends = e;
     this.kinds = k;
+    this.values = new Float64Array(n);
+    this.parsed = new Uint8Array(n);
   }
 
   /**
@@ -96,8 +106,17 @@ export class RecordScanner {
     }
     let count = 0;
     let extra = 0;
+    const stops = this.stops;
+    let starts = this.starts;
+    let ends = this.ends;
+    let kinds = this.kinds;
     for (;;) {
-      if (count >= this.starts.length) this.grow();
+      if (count >= starts.length) {
+        this.grow();
+        starts = this.starts;
+        ends = this.ends;
+        kinds = this.kinds;
+      }
       if (p < n && buf[p] === quote) {
         const a = p + 1;
         let q = a;
@@ -118,23 +137,19 @@ export class RecordScanner {
             continue;
           }
           for (let k = buf.indexOf(LF, a); k >= 0 && k < e; k = buf.indexOf(LF, k + 1)) extra++;
-          this.starts[count] = a;
-          this.ends[count] = e;
-          this.kinds[count] = kind;
+          starts[count] = a;
+          ends[count] = e;
+          kinds[count] = kind;
           p = e + 1;
           break;
         }
       } else {
         let q = p;
-        while (q < n) {
-          const c = buf[q];
-          if (c === delim || c === LF || c === CR) break;
-          q++;
-        }
+        while (q < n && stops[buf[q]] === 0) q++;
         if (q >= n && !final) return -1;
-        this.starts[count] = p;
-        this.ends[count] = q;
-        this.kinds[count] = PLAIN;
+        starts[count] = p;
+        ends[count] = q;
+        kinds[count] = PLAIN;
         p = q;
       }
       count++;
@@ -166,6 +181,114 @@ export class RecordScanner {
     this.count = count;
     this.line = line;
     this.nextLine = line + 1 + extra;
+    return p;
+  }
+
+  /** Parsed values of the numeric cells of the record found last by {@link RecordScanner.nextPlain}. */
+  values: Float64Array;
+  /** 1 where `values` holds the cell's value, 0 where the cell must be parsed from its bytes. */
+  parsed: Uint8Array;
+
+  /**
+   * The common case of {@link RecordScanner.next} in one pass: a record of exactly `expected`
+   * unquoted cells on one line, starting at `p` (no blank line before it) and ending at a line end,
+   * with the numeric cells read as they are scanned (`numeric[j]`: 1 decimal, 2 integer; the value
+   * goes to `values[j]` when `parsed[j]` is 1). Returns the position after the record, or -2 when
+   * the record is anything else (a quote, a blank line, another cell count, the bytes ending inside
+   * it): {@link RecordScanner.next} then reads it from `p`, which gives the same result.
+   */
+  nextPlain(buf: Uint8Array, p: number, n: number, expected: number, numeric: Uint8Array): number {
+    if (expected > this.values.length || expected > this.starts.length) return -2;
+    const stops = this.stops;
+    const quote = this.quote;
+    const delim = this.delim;
+    const starts = this.starts;
+    const ends = this.ends;
+    const kinds = this.kinds;
+    const values = this.values;
+    const parsed = this.parsed;
+    if (p >= n || stops[buf[p]] === 1 && buf[p] !== delim) return -2;
+    for (let j = 0; j < expected; j++) {
+      const a = p;
+      if (p < n && buf[p] === quote) return -2;
+      const kind = numeric[j];
+      if (kind !== 0) {
+        // [-]digits[.digits] read in one pass as the integer D of all its digits, over 10^fd (fd
+        // fraction digits, at most 22): x is D rounded, l is D modulo 2^32 exactly. Below 2^53 x
+        // is exact and one division is correctly rounded; up to 2^62 x is within 2^31 of D, so D
+        // is rebuilt exactly from x and l as a sum of two doubles and divided with the residual
+        // check of `divideExact`. Anything else is left to the full parser.
+        let q = p;
+        let neg = false;
+        if (q < n && buf[q] === 45) {
+          neg = true;
+          q++;
+        }
+        const d0 = q;
+        let x = 0;
+        let l = 0;
+        let c = 0;
+        while (q < n && (c = buf[q] - 48) >>> 0 < 10) {
+          x = x * 10 + c;
+          l = (Math.imul(l, 10) + c) | 0;
+          q++;
+        }
+        let fd = 0;
+        let ok = q > d0;
+        if (kind === 1 && q < n && buf[q] === 46) {
+          q++;
+          const f0 = q;
+          while (q < n && (c = buf[q] - 48) >>> 0 < 10) {
+            x = x * 10 + c;
+            l = (Math.imul(l, 10) + c) | 0;
+            q++;
+          }
+          fd = q - f0;
+          ok = (ok || fd > 0) && fd <= 22;
+        }
+        let v = NaN;
+        if (ok && (q >= n || stops[buf[q]] === 1)) {
+          if (x <= 9007199254740991) v = fd === 0 ? x : x / POW10[fd];
+          else if (kind === 1 && x < 4611686018427387904) {
+            const low = l >>> 0;
+            const big = Math.round((x - low) / 4294967296) * 4294967296;
+            const s1 = big + low;
+            v = fd === 0 ? s1 : divideExact(s1, big - s1 + low, POW10[fd]);
+          }
+        }
+        if (v === v) {
+          values[j] = neg ? -v : v;
+          parsed[j] = 1;
+          p = q;
+        } else {
+          while (q < n && stops[buf[q]] === 0) q++;
+          // Longer digits or an exponent: the full parser, on bytes still in cache.
+          const y = kind === 1 ? parseFloatBytes(buf, a, q) : NOT_A_NUMBER;
+          if (y === NOT_A_NUMBER) parsed[j] = 0;
+          else {
+            values[j] = y;
+            parsed[j] = 1;
+          }
+          p = q;
+        }
+      } else {
+        while (p < n && stops[buf[p]] === 0) p++;
+      }
+      if (p >= n) return -2;
+      starts[j] = a;
+      ends[j] = p;
+      kinds[j] = PLAIN;
+      const c = buf[p];
+      if (j + 1 < expected) {
+        if (c !== delim) return -2;
+        p++;
+      } else if (c === LF) p++;
+      else if (c === CR && p + 1 < n && buf[p + 1] === LF) p += 2;
+      else return -2;
+    }
+    this.count = expected;
+    this.line = this.nextLine;
+    this.nextLine = this.line + 1;
     return p;
   }
 }
@@ -209,55 +332,43 @@ const SPECIAL_FLOATS: Record<string, number> = {
 /**
  * A decimal from bytes, exactly as `Number(text)` would give it for the texts the CSV rules call
  * numbers (`[+-]digits[.digits][e±digits]`, and the special `NaN`/`inf` spellings), or
- * {@link NOT_A_NUMBER}. Up to 15 significant digits and exponents within ±22 are computed here
- * (one correctly rounded multiplication or division); longer ones go through `Number`.
+ * {@link NOT_A_NUMBER}. The digits are located first, then read in two tight loops: up to 15
+ * significant digits and exponents within ±22 take one correctly rounded multiplication or
+ * division (both operands exact); 16 and 17 digits with a negative exponent are divided and the
+ * quotient checked, and if needed moved one step, by its exact residual; anything else (more
+ * digits, larger exponents, a tie too close to call) goes through `Number`.
  */
 export function parseFloatBytes(buf: Uint8Array, a: number, b: number): number | typeof NOT_A_NUMBER {
   let p = a;
   let neg = false;
-  if (p < b && (buf[p] === 45 || buf[p] === 43)) {
-    neg = buf[p] === 45;
-    p++;
+  if (p < b) {
+    const c0 = buf[p];
+    if (c0 === 45) {
+      neg = true;
+      p++;
+    } else if (c0 === 43) p++;
   }
-  // The significant digits as hi (the first 9) and lo (up to 8 more, loDigits of them).
-  let hi = 0;
-  let lo = 0;
-  let loDigits = 0;
-  let digitsSeen = 0;
-  let sig = 0;
-  let scale = 0;
-  let c = 0;
-  while (p < b && (c = buf[p] - 48) >= 0 && c <= 9) {
-    if (sig > 0 || c !== 0) {
-      if (sig < 9) hi = hi * 10 + c;
-      else if (loDigits < 8) {
-        lo = lo * 10 + c;
-        loDigits++;
-      }
-      sig++;
-    }
-    digitsSeen++;
-    p++;
-  }
-  // Integer digits beyond the 17 kept scale the value up.
-  if (sig > 17) scale += sig - 17;
+  const intStart = p;
+  while (p < b && buf[p] === 48) p++;
+  // First significant digit of the integer part (or its end when it has none).
+  let first = p;
+  while (p < b && (buf[p] - 48) >>> 0 < 10) p++;
+  const intEnd = p;
+  let fracDigits = 0;
+  let last = intEnd;
   if (p < b && buf[p] === 46) {
     p++;
-    while (p < b && (c = buf[p] - 48) >= 0 && c <= 9) {
-      if (sig > 0 || c !== 0) {
-        if (sig < 9) hi = hi * 10 + c;
-        else if (loDigits < 8) {
-          lo = lo * 10 + c;
-          loDigits++;
-        }
-        sig++;
-      }
-      if (sig <= 17) scale--;
-      digitsSeen++;
-      p++;
+    const fracStart = p;
+    while (p < b && (buf[p] - 48) >>> 0 < 10) p++;
+    fracDigits = p - fracStart;
+    last = p;
+    if (first === intEnd) {
+      first = fracStart;
+      while (first < p && buf[first] === 48) first++;
     }
   }
-  if (digitsSeen === 0) return slowFloat(buf, a, b);
+  if (intEnd === intStart && fracDigits === 0) return slowFloat(buf, a, b);
+  let scale = -fracDigits;
   if (p < b && (buf[p] === 101 || buf[p] === 69)) {
     p++;
     let eneg = false;
@@ -267,19 +378,37 @@ export function parseFloatBytes(buf: Uint8Array, a: number, b: number): number |
     }
     const e0 = p;
     let e = 0;
-    while (p < b && (c = buf[p] - 48) >= 0 && c <= 9 && p - e0 < 6) {
-      e = e * 10 + c;
+    while (p < b && (buf[p] - 48) >>> 0 < 10 && p - e0 < 6) {
+      e = e * 10 + (buf[p] - 48);
       p++;
     }
     if (p === e0 || p !== b) return slowFloat(buf, a, b);
     scale += eneg ? -e : e;
   }
   if (p !== b) return NOT_A_NUMBER;
+  // Significant digits in [first, last), the decimal point possibly among them.
+  const sig = last - first - (first < intEnd && last > intEnd ? 1 : 0);
   if (sig <= 17) {
-    // The digits exactly, as big + lo (hi < 10^9 times 10^loDigits ≤ 10^8 is exact).
-    const big = hi * POW10[loDigits];
+    // The digits exactly, as hi (the first 9) times 10^loDigits plus lo (the rest, up to 8).
+    let i = first;
+    let hi = 0;
+    let k = 0;
+    for (; i < last && k < 9; i++) {
+      const c = buf[i] - 48;
+      if (c >= 0) {
+        hi = hi * 10 + c;
+        k++;
+      }
+    }
+    let lo = 0;
+    for (; i < last; i++) {
+      const c = buf[i] - 48;
+      if (c >= 0) lo = lo * 10 + c;
+    }
+    const big = hi * POW10[sig - k];
     const s1 = big + lo;
-    if (s1 <= 9007199254740992 && scale >= -22 && scale <= 22) {
+    // Below 2^53 the sum is exact (2^53 itself may be 2^53 + 1 rounded).
+    if (s1 < 9007199254740992 && scale >= -22 && scale <= 22) {
       // Both operands exact: one correctly rounded operation.
       const x = scale < 0 ? s1 / POW10[-scale] : s1 * POW10[scale];
       return neg ? -x : x;
@@ -438,6 +567,14 @@ class Float64Sink implements CellSink {
     this.values = v;
     this.valid.grow(v.length);
   }
+  /** Appends a value already parsed. */
+  push(x: number): void {
+    const i = this.length;
+    if (i >= this.values.length) this.grow();
+    this.values[i] = x;
+    this.valid.bits[i >> 3] |= 1 << (i & 7);
+    this.length = i + 1;
+  }
   put(buf: Uint8Array, a: number, b: number): boolean {
     const x = parseFloatBytes(buf, a, b);
     if (x === NOT_A_NUMBER) return false;
@@ -477,6 +614,16 @@ class Int64Sink implements CellSink {
     this.values = v;
     this.words = new Int32Array(v.buffer);
     this.valid.grow(v.length);
+  }
+  /** Appends an integer already parsed (|x| < 2^53). */
+  push(x: number): void {
+    const i = this.length;
+    if (i >= this.values.length) this.grow();
+    const hi = Math.floor(x / 4294967296);
+    this.words[2 * i] = x - hi * 4294967296;
+    this.words[2 * i + 1] = hi;
+    this.valid.bits[i >> 3] |= 1 << (i & 7);
+    this.length = i + 1;
   }
   put(buf: Uint8Array, a: number, b: number): boolean {
     let p = a;
@@ -589,9 +736,82 @@ class Utf8Sink implements CellSink {
   }
 }
 
-/** Any other type: the cell's text through the module's text converter into a {@link ColumnBuilder}. */
+/** Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+export function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function digitsAt(buf: Uint8Array, from: number, count: number): number {
+  let v = 0;
+  for (let i = from; i < from + count; i++) {
+    const c = buf[i] - 48;
+    if (c < 0 || c > 9) return NaN;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * `parseIsoFast` of `csv.ts` on bytes, with the same arithmetic (so the same double): epoch
+ * milliseconds of `YYYY-MM-DD[T ]HH:MM:SS[.f…][Z|z|±HH:MM|±HHMM|±HH]`; NaN for any other text,
+ * which then goes through the text converter.
+ */
+export function isoTimestampBytesMs(buf: Uint8Array, a: number, b: number): number {
+  const n = b - a;
+  if (n < 19 || buf[a + 4] !== 45 || buf[a + 7] !== 45 || buf[a + 13] !== 58 || buf[a + 16] !== 58) return NaN;
+  const sep = buf[a + 10];
+  if (sep !== 84 && sep !== 32) return NaN;
+  const y = digitsAt(buf, a, 4);
+  const mo = digitsAt(buf, a + 5, 2);
+  const d = digitsAt(buf, a + 8, 2);
+  const h = digitsAt(buf, a + 11, 2);
+  const mi = digitsAt(buf, a + 14, 2);
+  const sec = digitsAt(buf, a + 17, 2);
+  if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && sec <= 60)) return NaN;
+  let ms = (daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) * 1000;
+  let p = a + 19;
+  if (p < b && buf[p] === 46) {
+    p++;
+    let frac = 0;
+    let scale = 1;
+    const start = p;
+    while (p < b) {
+      const c = buf[p] - 48;
+      if (c < 0 || c > 9) break;
+      if (p - start < 9) {
+        frac = frac * 10 + c;
+        scale *= 10;
+      }
+      p++;
+    }
+    if (p === start) return NaN;
+    ms += (frac / scale) * 1000;
+  }
+  if (p === b) return ms;
+  const z = buf[p];
+  if ((z === 90 || z === 122) && p + 1 === b) return ms;
+  if ((z === 43 || z === 45) && (p + 6 === b || p + 5 === b || p + 3 === b)) {
+    const oh = digitsAt(buf, p + 1, 2);
+    const om = p + 3 === b ? 0 : digitsAt(buf, b - 2, 2);
+    if (p + 6 === b && buf[p + 3] !== 58) return NaN;
+    if (!(oh <= 23 && om <= 59)) return NaN;
+    return ms - (z === 45 ? -1 : 1) * (oh * 60 + om) * 60_000;
+  }
+  return NaN;
+}
+
+/**
+ * Any other type: the cell's text through the module's text converter into a {@link ColumnBuilder}
+ * (timestamps first tried straight from the bytes, by {@link isoTimestampBytesMs}).
+ */
 class TextSink implements CellSink {
   private readonly builder: ColumnBuilder;
+  private readonly timestamp: boolean;
   constructor(
     field: arrow.Field,
     cap: number,
@@ -601,11 +821,20 @@ class TextSink implements CellSink {
     private readonly quote: number,
   ) {
     this.builder = new ColumnBuilder(field.name, field.type, cap, label);
+    this.timestamp = arrow.DataType.isTimestamp(field.type);
   }
   get length(): number {
     return this.builder.length;
   }
   put(buf: Uint8Array, a: number, b: number, kind: number, line: number): boolean {
+    if (this.timestamp && kind === PLAIN) {
+      // Both converters (by schema and by guess) give parseIsoFast's value first when it parses.
+      const ms = isoTimestampBytesMs(buf, a, b);
+      if (ms === ms) {
+        this.builder.append(ms, line);
+        return true;
+      }
+    }
     const v = this.convert(cellText(buf, a, b, kind, this.quote));
     if (v === this.invalid) return false;
     this.builder.append(v, line);
@@ -727,6 +956,21 @@ export interface CsvColumnsOptions {
   path: string | undefined;
   invalid: symbol;
   guessing: GuessConverters;
+  /** Guesses to start from (see {@link CsvColumns.guessCodes}) instead of "only nulls so far". */
+  initialGuesses?: readonly number[];
+}
+
+/**
+ * The guess a column ends with when its rows are read in one pass, from the guesses of two runs of
+ * consecutive rows (codes of {@link CsvColumns.guessCodes}): equal guesses stay, a run of only
+ * nulls takes the other's, Int64 and Float64 give Float64, any other pair Utf8 — what reading the
+ * second run after the first would widen to.
+ */
+export function mergeGuess(a: number, b: number): number {
+  if (a === b || b === Guess.Unseen) return a;
+  if (a === Guess.Unseen) return b;
+  if ((a === Guess.Int && b === Guess.Float) || (a === Guess.Float && b === Guess.Int)) return Guess.Float;
+  return Guess.Utf8;
 }
 
 /**
@@ -749,12 +993,17 @@ export class CsvColumns {
   private readonly emptyIsNull: boolean;
   private readonly quoteByte: number;
   private readonly cap: number;
+  /** Per file column: 1 when it feeds a Float64 sink, 2 an Int64 sink, else 0 (see `nextPlain`). */
+  private readonly numeric: Uint8Array;
+  /** Whether to try the one-pass scan first; turned off when most records are not plain. */
+  private plain = true;
+  private plainMisses = 0;
 
   constructor(specs: ColumnSpec[], private readonly o: CsvColumnsOptions) {
     this.scanner = new RecordScanner(o.delimiter, o.quote, o.label, o.path, Math.max(8, o.fileColumns));
     this.specs = specs;
-    this.guesses = specs.map((s) => (s.guess ? Guess.Unseen : Guess.Utf8));
-    this.fields = specs.map((s) => (s.guess ? guessField(s.field.name, Guess.Unseen) : s.field));
+    this.guesses = specs.map((s, k) => (s.guess ? ((o.initialGuesses?.[k] ?? Guess.Unseen) as Guess) : Guess.Utf8));
+    this.fields = specs.map((s, k) => (s.guess ? guessField(s.field.name, this.guesses[k]) : s.field));
     this.cap = Math.min(o.batchSize, 65_536);
     this.sinks = specs.map((_, k) => this.sinkFor(k));
     this.cur = { rows: 0, data: [], segments: [] };
@@ -762,11 +1011,26 @@ export class CsvColumns {
     this.emptyIsNull = o.nullValues.includes("");
     this.nullBytes = o.nullValues.filter((v) => v !== "").map((v) => Buffer.from(v, "utf8"));
     this.quoteByte = Buffer.from(o.quote)[0];
+    this.numeric = new Uint8Array(o.fileColumns);
+    this.refreshNumeric();
+  }
+
+  private refreshNumeric(): void {
+    this.numeric.fill(0);
+    for (let k = 0; k < this.specs.length; k++) {
+      const sink = this.sinks[k];
+      this.numeric[this.specs[k].source] = sink instanceof Float64Sink ? 1 : sink instanceof Int64Sink ? 2 : 0;
+    }
   }
 
   /** The fields as they stand (final once {@link CsvColumns.settled}). */
   get schemaFields(): arrow.Field[] {
     return this.fields;
+  }
+
+  /** Each column's guess as a number (for {@link mergeGuess}); meaningful for guessed columns only. */
+  get guessCodes(): number[] {
+    return this.guesses.slice();
   }
 
   /** True once no guessed type can change any more. */
@@ -822,7 +1086,12 @@ export class CsvColumns {
     if (seg) this.cur.segments.push(seg);
     while (p < n && this.rows < stopAt) {
       const recStart = p;
-      const next = sc.next(buf, p, n, final);
+      let next = this.plain ? sc.nextPlain(buf, p, n, fileColumns, this.numeric) : -2;
+      const fast = next !== -2;
+      if (!fast) {
+        if (this.plain && ++this.plainMisses > 1000 && this.plainMisses > this.rows) this.plain = false;
+        next = sc.next(buf, p, n, final);
+      }
       if (next < 0) break;
       p = next;
       if (sc.count === 0) break;
@@ -849,6 +1118,17 @@ export class CsvColumns {
           }
           this.sinks[k].putNull();
           continue;
+        }
+        if (fast && sc.parsed[j] === 1) {
+          const num = this.numeric[j];
+          if (num === 1) {
+            (this.sinks[k] as Float64Sink).push(sc.values[j]);
+            continue;
+          }
+          if (num === 2) {
+            (this.sinks[k] as Int64Sink).push(sc.values[j]);
+            continue;
+          }
         }
         if (this.sinks[k].put(buf, a, b, kind, sc.line)) continue;
         if (this.frozen || !specs[k].guess) {
@@ -885,6 +1165,7 @@ export class CsvColumns {
     this.pending.push(this.cur);
     this.cur = { rows: 0, data: [], segments: [] };
     this.sinks = this.specs.map((_, k) => this.sinkFor(k));
+    this.refreshNumeric();
   }
 
   /** Changes column `k` to the type that also holds the cell `[a, b)` and rebuilds its rows so far. */
@@ -909,6 +1190,7 @@ export class CsvColumns {
     const sink = this.sinkFor(k);
     this.fillFrom(k, this.cur, before, sink);
     this.sinks[k] = sink;
+    this.refreshNumeric();
   }
 
   private rebuild(k: number, batch: Pending, before: Guess): arrow.Data {

@@ -33,7 +33,8 @@ import { arrowSchemaToZod, zodToArrowSchema, type ZodShapeInput } from "../frame
 import { ColumnBuilder, makeBatch, describe as describeValue } from "../frame/table";
 import { removeStaleTemps, tempPath } from "./temp-files";
 import { unwrapTable, type WithTable } from "../frame/table-like";
-import { type ColumnSpec, CsvColumns, RecordScanner, cellText } from "./csv-parse";
+import { type ColumnSpec, CsvColumns, RecordScanner, cellText, daysFromCivil } from "./csv-parse";
+import { defaultCsvThreads, readParallel } from "./csv-parallel";
 
 /** Options of {@link readCsv}, {@link parseCsv} and {@link readCsvBatches}. */
 export interface ReadCsvOptions {
@@ -57,6 +58,13 @@ export interface ReadCsvOptions {
   inferRows?: number;
   /** Keep only the rows matching this filter. */
   filter?: Filter;
+  /**
+   * Threads {@link readCsv} may use for a file of 16 MiB or more without quote characters or CR
+   * line ends: the calling thread and worker threads, each reading a part of the file (same
+   * table, types and guess as one thread). Default: one per core, at most 4; 1 reads on the calling
+   * thread only. Other readers read on the calling thread.
+   */
+  threads?: number;
 }
 
 /** The types guessed for a CSV file, reported so they can be pinned in code. */
@@ -76,6 +84,8 @@ export interface CsvReadResult {
   table: arrow.Table;
   /** The guessed types, or `null` when a schema was given. */
   inferred: CsvInference | null;
+  /** Threads the read ran on: more than 1 only when {@link readCsv} read a large file in parts (see `threads`). */
+  threads: number;
 }
 
 /** Options of {@link writeCsv}. */
@@ -106,16 +116,6 @@ const SPECIAL_FLOATS: Record<string, number> = {
 };
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TS_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
-
-/** Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
-function daysFromCivil(y: number, m: number, d: number): number {
-  y -= m <= 2 ? 1 : 0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
 
 function digits(s: string, from: number, count: number): number {
   let v = 0;
@@ -215,6 +215,8 @@ const FALSE_TEXT = new Set(["false", "False", "FALSE", "f", "F", "0", "no", "No"
 
 type TextConverter = (s: string) => unknown;
 const INVALID = Symbol("invalid");
+/** What the text converters return for a text that is not a value of their type. */
+export const CSV_INVALID: symbol = INVALID;
 
 /** A converter from cell text to the JS value the column builder takes, or INVALID. */
 export function textConverter(type: arrow.DataType, subject: string, column: string): TextConverter {
@@ -295,6 +297,7 @@ interface ResolvedCsvOptions {
   inferRows: number;
   schema?: arrow.Schema;
   filter: Filter;
+  threads: number;
 }
 
 /** Resolves a zod or Arrow schema option to an Arrow schema. */
@@ -345,6 +348,7 @@ function resolveOptions(opts: ReadCsvOptions, caller: string, path: string | und
     inferRows: positiveInt(opts.inferRows, "inferRows", inferDefault, caller),
     schema: toArrowSchema(opts.schema),
     filter: validateFilter(opts.filter),
+    threads: positiveInt(opts.threads, "threads", defaultCsvThreads(), caller),
   };
 }
 
@@ -420,17 +424,26 @@ class BatchOutput {
   constructor(private readonly plan: Plan, private readonly o: ResolvedCsvOptions) {}
 
   schemaOf(cols: CsvColumns): arrow.Schema {
-    return new arrow.Schema(cols.schemaFields.slice(0, this.plan.selected), this.plan.metadata);
+    return this.schemaOfFields(cols.schemaFields);
+  }
+
+  schemaOfFields(fields: arrow.Field[]): arrow.Schema {
+    return new arrow.Schema(fields.slice(0, this.plan.selected), this.plan.metadata);
   }
 
   add(cols: CsvColumns, batches: { rows: number; data: arrow.Data[] }[]): void {
+    this.addWith(cols.schemaFields, batches);
+  }
+
+  /** Adds batches read with `fields` (output columns, then filter-only columns). */
+  addWith(fields: arrow.Field[], batches: { rows: number; data: arrow.Data[] }[]): void {
     if (batches.length === 0) return;
-    const schema = this.schemaOf(cols);
+    const schema = this.schemaOfFields(fields);
     if (!this.o.filter.length) {
       for (const b of batches) this.out.push(makeBatch(schema, b.data.slice(0, this.plan.selected), b.rows));
       return;
     }
-    const full = new arrow.Schema(cols.schemaFields);
+    const full = new arrow.Schema(fields);
     const names = schema.fields.map((f) => f.name);
     for (const b of batches) {
       const kept = filterTable(new arrow.Table([makeBatch(full, b.data, b.rows)]), this.o.filter);
@@ -513,7 +526,7 @@ function parseBytes(buf: Uint8Array, o: ResolvedCsvOptions, label: string, path:
   output.add(cols, cols.take(true));
   const schema = output.schemaOf(cols);
   const table = output.out.length ? new arrow.Table(schema, output.out) : emptyTable(schema);
-  return { table, inferred: plan.inferred ? inferenceOf(schema, Math.min(cols.rows, o.inferRows)) : null };
+  return { table, inferred: plan.inferred ? inferenceOf(schema, Math.min(cols.rows, o.inferRows)) : null, threads: 1 };
 }
 
 /**
@@ -540,7 +553,40 @@ export function parseCsv(text: string, options: ReadCsvOptions = {}): CsvReadRes
 export async function readCsv(path: string, options: ReadCsvOptions = {}): Promise<CsvReadResult> {
   const o = resolveOptions(options, "readCsv", typeof path === "string" ? path : undefined, Infinity);
   const bytes = await readFileBytes(path, "readCsv");
+  if (o.threads > 1 && o.inferRows === Infinity) {
+    const got = await parseBytesParallel(bytes, o, path, path);
+    if (got) return got;
+  }
   return parseBytes(bytes, o, path, path);
+}
+
+/** {@link parseBytes} on several threads (see `csv-parallel.ts`), or null when it does not apply. */
+async function parseBytesParallel(buf: Uint8Array, o: ResolvedCsvOptions, label: string, path: string | undefined): Promise<CsvReadResult | null> {
+  const bom = bomLength(buf);
+  const opened = openReader(buf, bom, buf.length, true, o, label, path)!;
+  const { plan, output } = opened;
+  const got = await readParallel(
+    buf,
+    opened.start,
+    {
+      fields: plan.specs.map((s) => s.field),
+      sources: plan.specs.map((s) => s.source),
+      guess: plan.inferred,
+      delimiter: o.delimiter,
+      quote: o.quote,
+      nullValues: o.nullValues,
+      batchSize: o.batchSize,
+      fileColumns: plan.fileNames.length,
+      label,
+      path,
+    },
+    o.threads,
+  );
+  if (!got) return null;
+  output.addWith(got.fields, got.batches);
+  const schema = output.schemaOfFields(got.fields);
+  const table = output.out.length ? new arrow.Table(schema, output.out) : emptyTable(schema);
+  return { table, inferred: plan.inferred ? inferenceOf(schema, got.rows) : null, threads: got.threads };
 }
 
 /** Reads a file's bytes, turning a missing file or a folder into a DataIoError naming the path. */

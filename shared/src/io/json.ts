@@ -19,7 +19,9 @@
  * Utf8, nested objects and arrays → Utf8 holding their JSON text. A number beyond 2^53 written as a
  * JSON number is rounded by `JSON.parse` — write such values as strings.
  */
+import { isAscii } from "node:buffer";
 import { createReadStream } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
 import { stat } from "node:fs/promises";
 import { unwrapTable } from "../frame/table-like";
 import * as arrow from "apache-arrow";
@@ -254,20 +256,50 @@ function kindOf(v: unknown): number {
   }
 }
 
+/**
+ * The kinds of values seen per key, keys in first-seen order. A row whose keys come in the order
+ * of the previous row's finds each key's slot without a map lookup; a string in a column that has
+ * already held a plain string is not classified again (every string kind then gives Utf8, or the
+ * same mixed-types error).
+ */
 class JsonGuesser {
-  readonly kinds = new Map<string, number>();
+  private readonly slots = new Map<string, number>();
+  private readonly names: string[] = [];
+  private kinds: number[] = [];
+  /** Slot of the i-th key of the previous row. */
+  private order: number[] = [];
   rows = 0;
   add(obj: Record<string, unknown>): void {
     this.rows++;
+    const order = this.order;
+    const kinds = this.kinds;
+    let i = 0;
     for (const key in obj) {
+      let slot = i < order.length ? order[i] : -1;
+      if (slot < 0 || this.names[slot] !== key) {
+        slot = this.slots.get(key) ?? -1;
+        if (slot < 0) {
+          slot = this.names.length;
+          this.slots.set(key, slot);
+          this.names.push(key);
+          kinds.push(0);
+        }
+        if (i < order.length) order[i] = slot;
+        else order.push(slot);
+      }
+      i++;
       const v = obj[key];
-      const k = v === null || v === undefined ? 0 : kindOf(v);
-      this.kinds.set(key, (this.kinds.get(key) ?? 0) | k);
+      if (v === null || v === undefined) continue;
+      const seen = kinds[slot];
+      if (typeof v === "string" && seen & K_STRING) continue;
+      kinds[slot] = seen | kindOf(v);
     }
   }
   schema(label: string): arrow.Schema {
     const fields: arrow.Field[] = [];
-    for (const [name, k] of this.kinds) {
+    for (let s = 0; s < this.names.length; s++) {
+      const name = this.names[s];
+      const k = this.kinds[s];
       let type: arrow.DataType;
       if (k === 0) type = new arrow.Utf8();
       else if (k === K_BOOL) type = new arrow.Bool();
@@ -521,13 +553,13 @@ async function scanFile(
   await assertFile(path, caller);
   const scanner = new ObjectScanner(path, format);
   const STOP = Symbol("stop");
-  const stream = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
   const emit = (obj: unknown, line: number): void => {
     if (!sink(obj, line)) throw STOP;
   };
   try {
     let leftover = "";
-    for await (const chunk of stream as AsyncIterable<string>) {
+    for await (const chunk of textChunks(stream as AsyncIterable<Buffer>)) {
       const text = leftover + chunk;
       leftover = text.slice(scanner.feed(text, false, emit));
       onChunk?.();
@@ -540,6 +572,25 @@ async function scanFile(
   } finally {
     stream.destroy();
   }
+}
+
+/**
+ * The UTF-8 text of a byte stream, chunk by chunk. An all-ASCII chunk becomes a one-byte string
+ * directly (no UTF-8 decoding); the decoder only sees chunks with other bytes, and the ASCII chunk
+ * right after one (so a character split between chunks is completed as before).
+ */
+export async function* textChunks(chunks: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  const decoder = new StringDecoder("utf8");
+  let pending = false;
+  for await (const chunk of chunks) {
+    if (!pending && isAscii(chunk)) yield chunk.toString("latin1");
+    else {
+      pending = !isAscii(chunk);
+      yield decoder.write(chunk);
+    }
+  }
+  const rest = decoder.end();
+  if (rest) yield rest;
 }
 
 async function assertFile(path: string, caller: string): Promise<void> {
@@ -580,10 +631,10 @@ export async function* readJsonBatches(path: string, options: ReadJsonOptions = 
     pending.push({ obj, line });
     if (pending.length >= o.inferRows) start();
   };
-  const stream = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
   try {
     let leftover = "";
-    for await (const chunk of stream as AsyncIterable<string>) {
+    for await (const chunk of textChunks(stream as AsyncIterable<Buffer>)) {
       const text = leftover + chunk;
       leftover = text.slice(scanner.feed(text, false, sink));
       const a = asm as JsonAssembler | null;

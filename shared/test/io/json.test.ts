@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { DataIoError } from "../../src/errors";
 import { rowsOf, tableFromRows } from "../../src/frame/table";
-import { jsonFormatOfPath, readJson, readJsonBatches, writeJson } from "../../src/io/json";
+import { jsonFormatOfPath, readJson, readJsonBatches, textChunks, writeJson } from "../../src/io/json";
 import { findPython, pythonOf } from "../../../test/helpers/python";
 
 const dir = mkdtempSync(join(tmpdir(), "trellis-json-"));
@@ -94,6 +94,24 @@ describe("readJson", () => {
     }
   });
 
+  it("guesses the same types whatever the key order, with keys appearing late, only-null keys and strings after strings", async () => {
+    const path = join(dir, "order.jsonl");
+    const lines = [
+      '{"a":1,"b":"x","c":null}',
+      '{"b":"2024-01-02","a":2,"c":null}',
+      '{"c":null,"d":"2024-01-02T00:00:00Z","a":3,"b":"123"}',
+      '{"a":4,"d":"2024-01-03","b":"y"}',
+      '{"e":"z","a":5.5}',
+    ];
+    writeFileSync(path, lines.join("\n") + "\n");
+    const { table: t, inferred } = await readJson(path);
+    expect(inferred?.summary).toBe("a: Float64, b: Utf8, c: Utf8, d: Timestamp<MICROSECOND, UTC>, e: Utf8");
+    expect(rowsOf(t).map((r) => (r as { b: string | null }).b)).toEqual(["x", "2024-01-02", "123", "y", null]);
+    const mixed = join(dir, "order-mixed.jsonl");
+    writeFileSync(mixed, '{"a":"x","b":1}\n{"b":2,"a":"y"}\n{"a":7}\n');
+    await expect(readJson(mixed)).rejects.toThrow(/key "a" holds values of mixed JSON types \(number, string\)/);
+  });
+
   it("types by a zod schema, dropping unknown keys and treating missing keys as null", async () => {
     const path = join(dir, "z.jsonl");
     writeFileSync(path, '{"id":"12345678901234567","v":1,"zzz":1}\n{"id":5}\n');
@@ -171,6 +189,45 @@ describe("readJsonBatches", () => {
       for await (const _ of readJsonBatches(path, { inferRows: 2 })) void _;
     };
     await expect(run()).rejects.toThrow(/late\.jsonl line 3: key "b" was not in the rows used to guess the types/);
+  });
+});
+
+describe("textChunks", () => {
+  async function* chunksOf(bytes: Buffer, cuts: number[]): AsyncGenerator<Buffer> {
+    let at = 0;
+    for (const c of [...cuts, bytes.length]) {
+      yield bytes.subarray(at, c);
+      at = c;
+    }
+  }
+  it("decodes ASCII chunks directly and completes a character split across chunks, whatever follows", async () => {
+    const text = "ab€c\u{1F600}de" + "x".repeat(10) + "é";
+    const bytes = Buffer.from(text, "utf8");
+    // Every cut of the text into three chunks, including cuts inside the 3- and 4-byte characters.
+    for (let i = 0; i <= bytes.length; i++) {
+      for (let j = i; j <= bytes.length; j += 3) {
+        let got = "";
+        for await (const s of textChunks(chunksOf(bytes, [i, j]))) got += s;
+        expect(got).toBe(text);
+      }
+    }
+  });
+
+  it("reads a multi-megabyte JSON Lines file whose non-ASCII characters straddle the 1 MiB read chunks", async () => {
+    const path = join(dir, "wide.jsonl");
+    const rows: string[] = [];
+    let size = 0;
+    for (let i = 0; size < 3.2e6; i++) {
+      const s = i % 7 === 0 ? `é€\u{1F600}${i}` : `plain-${i}`;
+      const line = JSON.stringify({ i, s });
+      rows.push(line);
+      size += Buffer.byteLength(line) + 1;
+    }
+    writeFileSync(path, rows.join("\n") + "\n");
+    const { table } = await readJson(path);
+    const got = rowsOf<{ i: number; s: string }>(table);
+    expect(got.length).toBe(rows.length);
+    expect(got.every((r, k) => JSON.stringify({ i: r.i, s: r.s }) === rows[k])).toBe(true);
   });
 });
 
