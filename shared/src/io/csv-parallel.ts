@@ -102,18 +102,9 @@ function inWorker(pw: PooledWorker, task: ChunkTask): Promise<ChunkMessage> {
 }
 
 /** What a parallel read needs to know of the reader set up on the header. */
-export interface ParallelPlan {
+export interface ParallelPlan extends Omit<ChunkTask, "id" | "bytes" | "fields" | "initialGuesses"> {
   /** Output columns then filter-only columns, as the one-pass reader reads them. */
   fields: arrow.Field[];
-  sources: number[];
-  guess: boolean;
-  delimiter: string;
-  quote: string;
-  nullValues: string[];
-  batchSize: number;
-  fileColumns: number;
-  label: string;
-  path: string | undefined;
 }
 
 /** The columns of a parallel read, in the shape of the one-pass reader's output. */
