@@ -1,14 +1,16 @@
 /**
- * Parallel reading of a CSV file held in memory (used by `readCsv`). The bytes after the header
- * are cut into one chunk per thread at line ends; the calling thread reads the first chunk while
- * worker threads read the others, each with a column reader of its own, guessing types from its
- * own rows. The guesses are then merged in file order with `mergeGuess` (what one pass would have
- * widened to); a chunk whose guess differs is read again starting from the merged guess, so the
- * table, its types and the reported guess are those of the one-pass reader.
+ * Parallel reading of a CSV file (used by `readCsv`). The data after the header is cut into one
+ * part per thread at line ends; the calling thread reads the first part while worker threads read
+ * the others, each from the file itself, block by block, with a column reader of its own, guessing
+ * types from its own rows. The guesses are then merged in file order with `mergeGuess` (what one
+ * pass would have widened to); a part whose guess differs is read again starting from the merged
+ * guess, so the table, its types and the reported guess are those of the one-pass reader.
  *
- * Only files whose data has no quote character and no CR are cut (any line end is then a record
- * end); any error in any chunk, or a worker that cannot start, sends the whole read back to the
- * one-pass reader, which reports it with its usual line number.
+ * Only data without a quote character is cut (any line end is then a record end; LF, CRLF and CR
+ * line ends alike): the first block is checked before anything starts, every part checks its own
+ * bytes as it reads them. A quote in a part, any error in any part, or a worker that cannot start
+ * sends the whole read back to the one-pass reader, which reports errors with its usual line
+ * numbers.
  *
  * The workers are started on first use, kept for later reads and never keep the process alive.
  */
@@ -18,7 +20,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type * as arrow from "apache-arrow";
-import { type ChunkMessage, type ChunkOutput, type ChunkTask, batchesOfMessage, fieldsToIpc, readChunk } from "./csv-chunk";
+import type { FileHandle } from "node:fs/promises";
+import { type ChunkMessage, type ChunkOutput, type ChunkTask, fieldsToIpc, outputOfMessage, readChunk } from "./csv-chunk";
 import { mergeGuess } from "./csv-parse";
 
 /** Files smaller than this are read on the calling thread (workers would not pay for themselves). */
@@ -97,12 +100,12 @@ function inWorker(pw: PooledWorker, task: ChunkTask): Promise<ChunkMessage> {
     pw.waiting = (m) => (m instanceof Error ? reject(m) : resolve(m));
     // Keep the process alive while an answer is awaited.
     pw.worker.ref();
-    pw.worker.postMessage(task, [task.bytes.buffer as ArrayBuffer]);
+    pw.worker.postMessage(task);
   });
 }
 
 /** What a parallel read needs to know of the reader set up on the header. */
-export interface ParallelPlan extends Omit<ChunkTask, "id" | "bytes" | "fields" | "initialGuesses"> {
+export interface ParallelPlan extends Omit<ChunkTask, "id" | "file" | "from" | "to" | "fields" | "initialGuesses"> {
   /** Output columns then filter-only columns, as the one-pass reader reads them. */
   fields: arrow.Field[];
 }
@@ -115,24 +118,34 @@ export interface ParallelResult {
   threads: number;
 }
 
+/** Where to look for a line end near each cut (more is read when none is found). */
+const CUT_PROBE = 64 << 10;
+
+/** The offset just after the first LF at or after `at` (before `end`), or `end` when there is none. */
+async function lineEndAfter(fh: FileHandle, at: number, end: number): Promise<number> {
+  const probe = Buffer.allocUnsafe(CUT_PROBE);
+  for (let pos = at; pos < end; pos += CUT_PROBE) {
+    const { bytesRead } = await fh.read(probe, 0, Math.min(CUT_PROBE, end - pos), pos);
+    if (bytesRead === 0) break;
+    const lf = probe.subarray(0, bytesRead).indexOf(10);
+    if (lf >= 0) return pos + lf + 1;
+  }
+  return end;
+}
+
 /**
- * Reads `buf[start, end)` (whole records) on `threads` threads, or returns null when the bytes
- * cannot be cut safely, are too small, a worker cannot run, or any chunk fails (the caller then
- * reads them in one pass).
+ * Reads the records in `[start, end)` of the open file `file` on `threads` threads, or returns
+ * null when the range is too small to pay for it, holds a quote character, a worker cannot run, or
+ * any part fails (the caller then reads the file in one pass).
  */
-export async function readParallel(buf: Uint8Array, start: number, plan: ParallelPlan, threads: number): Promise<ParallelResult | null> {
-  const end = buf.length;
+export async function readParallel(file: string, fh: FileHandle, start: number, end: number, plan: ParallelPlan, threads: number): Promise<ParallelResult | null> {
   threads = Math.min(threads, 64);
   if (threads < 2 || end - start < parallelMinBytes) return null;
-  const quote = Buffer.from(plan.quote)[0];
-  const view = Buffer.from(buf.buffer, buf.byteOffset, buf.length);
-  if (view.indexOf(quote, start) >= 0 || view.indexOf(13, start) >= 0) return null;
-  // Chunk bounds at line ends.
+  // Part bounds at line ends.
   const bounds = [start];
   const per = (end - start) / threads;
   for (let i = 1; i < threads; i++) {
-    const lf = view.indexOf(10, Math.max(bounds[bounds.length - 1], Math.floor(start + i * per)));
-    const b = lf < 0 ? end : lf + 1;
+    const b = await lineEndAfter(fh, Math.max(bounds[bounds.length - 1], Math.floor(start + i * per)), end);
     if (b < end && b > bounds[bounds.length - 1]) bounds.push(b);
   }
   bounds.push(end);
@@ -147,9 +160,11 @@ export async function readParallel(buf: Uint8Array, start: number, plan: Paralle
     workers.push(pw);
   }
   const fieldsIpc = fieldsToIpc(plan.fields);
-  const taskOf = (i: number, bytes: Uint8Array, initialGuesses?: number[]): ChunkTask => ({
+  const taskOf = (i: number, initialGuesses?: number[]): ChunkTask => ({
     id: nextId++,
-    bytes,
+    file,
+    from: bounds[i],
+    to: bounds[i + 1],
     fields: fieldsIpc,
     sources: plan.sources,
     guess: plan.guess,
@@ -162,13 +177,11 @@ export async function readParallel(buf: Uint8Array, start: number, plan: Paralle
     label: plan.label,
     path: plan.path,
   });
-  // The workers' chunks are copied (and the copies transferred); the first chunk is read in place.
-  const answers = workers.map((pw, i) => inWorker(pw, taskOf(i + 1, Uint8Array.prototype.slice.call(buf, bounds[i + 1], bounds[i + 2]))));
+  const answers = workers.map((pw, i) => inWorker(pw, taskOf(i + 1)));
   const settled = Promise.allSettled(answers);
   let outputs: (ChunkOutput | null)[];
   try {
-    const first = readChunk(taskOf(0, buf.subarray(bounds[0], bounds[1])));
-    outputs = [first];
+    outputs = [await readChunk(taskOf(0))];
   } catch {
     await settled;
     return null;
@@ -176,7 +189,7 @@ export async function readParallel(buf: Uint8Array, start: number, plan: Paralle
   for (const r of await settled) {
     if (r.status === "rejected" || !r.value.ok) return null;
     const m = r.value;
-    outputs.push({ rows: m.rows, guesses: m.guesses, fields: [], batches: batchesOfMessage(m.ipc) });
+    outputs.push({ ...outputOfMessage(m), guesses: m.guesses });
   }
   let fields = outputs[0]!.fields;
   if (plan.guess) {
@@ -187,7 +200,7 @@ export async function readParallel(buf: Uint8Array, start: number, plan: Paralle
       // Read again from the merged guess: every value fits it, so nothing widens.
       let again: ChunkOutput;
       try {
-        again = readChunk(taskOf(c, buf.subarray(bounds[c], bounds[c + 1]), merged));
+        again = await readChunk(taskOf(c, merged));
       } catch {
         return null;
       }

@@ -676,10 +676,16 @@ class Utf8Sink implements CellSink {
   private bytes: Uint8Array;
   private used = 0;
   private readonly valid: Validity;
-  constructor(cap: number, private readonly quote: number) {
+  /** `bytes`: the expected byte size of the column (default 8 per row). */
+  constructor(cap: number, private readonly quote: number, bytes = cap * 8) {
     this.offsets = new Int32Array(cap + 1);
-    this.bytes = new Uint8Array(cap * 8);
+    this.bytes = new Uint8Array(Math.max(64, bytes));
     this.valid = new Validity(cap);
+  }
+
+  /** Bytes of text held so far. */
+  get byteLength(): number {
+    return this.used;
   }
   private growRows(): void {
     const o = new Int32Array((this.offsets.length - 1) * 2 + 1);
@@ -731,7 +737,8 @@ class Utf8Sink implements CellSink {
       nullCount: this.valid.nulls,
       nullBitmap: this.valid.bitmap(n),
       valueOffsets: used(this.offsets, n + 1),
-      data: used(this.bytes, this.used),
+      // Most of the buffer is used when it was sized from the batch before: a view then, not a copy.
+      data: this.used >= this.bytes.length * 0.75 ? this.bytes.subarray(0, this.used) : used(this.bytes, this.used),
     });
   }
 }
@@ -867,12 +874,20 @@ class UnseenSink implements CellSink {
  * A sink for `field`: byte-level for Float64, signed Int64 and Utf8; through `convert` (text →
  * value, or `invalid`) into a ColumnBuilder for every other type.
  */
-export function makeSink(field: arrow.Field, cap: number, label: string, convert: (s: string) => unknown, invalid: symbol, quote: string): CellSink {
+export function makeSink(
+  field: arrow.Field,
+  cap: number,
+  label: string,
+  convert: (s: string) => unknown,
+  invalid: symbol,
+  quote: string,
+  textBytes?: number,
+): CellSink {
   const t = field.type as arrow.DataType;
   const q = Buffer.from(quote)[0];
   if (arrow.DataType.isFloat(t) && t.precision === arrow.Precision.DOUBLE) return new Float64Sink(cap);
   if (arrow.DataType.isInt(t) && t.bitWidth === 64 && t.isSigned) return new Int64Sink(cap);
-  if (arrow.DataType.isUtf8(t)) return new Utf8Sink(cap, q);
+  if (arrow.DataType.isUtf8(t)) return new Utf8Sink(cap, q, textBytes);
   return new TextSink(field, cap, label, convert, invalid, q);
 }
 
@@ -929,8 +944,14 @@ export interface ColumnSpec {
   convert: (s: string) => unknown;
 }
 
+/**
+ * Records read by one `feed` call into the current batch, kept while a guessed type may still
+ * change so the batch can be rebuilt: `[start, end)` of `buf`, or, when the bytes came from a
+ * reused buffer, of the source at `base` (re-read with {@link CsvColumnsOptions.reread}).
+ */
 interface Segment {
-  buf: Uint8Array;
+  buf: Uint8Array | null;
+  base: number;
   start: number;
   end: number;
   line: number;
@@ -958,6 +979,12 @@ export interface CsvColumnsOptions {
   guessing: GuessConverters;
   /** Guesses to start from (see {@link CsvColumns.guessCodes}) instead of "only nulls so far". */
   initialGuesses?: readonly number[];
+  /**
+   * Bytes `[start, end)` of the source, for rebuilding batches after a widening, when the bytes
+   * fed are in a buffer that is reused between calls of `feed` (whose `base` then says where
+   * `buf[0]` is in the source). Without it the batches keep the buffers they were read from.
+   */
+  reread?: (start: number, end: number) => Uint8Array;
 }
 
 /**
@@ -995,6 +1022,8 @@ export class CsvColumns {
   private readonly cap: number;
   /** Per file column: 1 when it feeds a Float64 sink, 2 an Int64 sink, else 0 (see `nextPlain`). */
   private readonly numeric: Uint8Array;
+  /** Per column: text bytes per row of the last full batch of a Utf8 column (sizes the next one). */
+  private readonly textPerRow: Float64Array;
   /** Whether to try the one-pass scan first; turned off when most records are not plain. */
   private plain = true;
   private plainMisses = 0;
@@ -1005,6 +1034,7 @@ export class CsvColumns {
     this.guesses = specs.map((s, k) => (s.guess ? ((o.initialGuesses?.[k] ?? Guess.Unseen) as Guess) : Guess.Utf8));
     this.fields = specs.map((s, k) => (s.guess ? guessField(s.field.name, this.guesses[k]) : s.field));
     this.cap = Math.min(o.batchSize, 65_536);
+    this.textPerRow = new Float64Array(specs.length);
     this.sinks = specs.map((_, k) => this.sinkFor(k));
     this.cur = { rows: 0, data: [], segments: [] };
     this.frozen = !specs.some((s) => s.guess) || o.inferRows === 0;
@@ -1041,7 +1071,10 @@ export class CsvColumns {
   private sinkFor(k: number, cap = this.cap): CellSink {
     const spec = this.specs[k];
     const field = this.fields[k];
-    if (!spec.guess) return makeSink(field, cap, this.o.label, spec.convert, this.o.invalid, this.o.quote);
+    // A little over the last batch's text size, so the buffer neither grows nor is copied at the end.
+    const perRow = this.textPerRow[k];
+    const textBytes = perRow > 0 ? Math.ceil(perRow * cap * 1.0625) + 1024 : undefined;
+    if (!spec.guess) return makeSink(field, cap, this.o.label, spec.convert, this.o.invalid, this.o.quote, textBytes);
     const g = this.guesses[k];
     if (g === Guess.Unseen) return new UnseenSink();
     const conv = this.o.guessing;
@@ -1051,7 +1084,7 @@ export class CsvColumns {
       : g === Guess.Date ? (s: string) => { const d = conv.isoDateMs(s); return d === d ? d : invalid; }
       : g === Guess.Timestamp ? (s: string) => { const d = conv.isoTimestampMs(s); return d === d ? d : invalid; }
       : (s: string) => s;
-    return makeSink(field, cap, this.o.label, convert, invalid, this.o.quote);
+    return makeSink(field, cap, this.o.label, convert, invalid, this.o.quote, textBytes);
   }
 
   private isNull(buf: Uint8Array, a: number, b: number, kind: number): boolean {
@@ -1077,12 +1110,13 @@ export class CsvColumns {
    * Reads the complete records of `buf[p, n)`; returns where the unread rest starts (the start of
    * an incomplete last record unless `final`). Stops early once `stopAt` rows were read.
    */
-  feed(buf: Uint8Array, p: number, n: number, final: boolean, stopAt = Infinity): number {
+  feed(buf: Uint8Array, p: number, n: number, final: boolean, stopAt = Infinity, base = 0): number {
     const sc = this.scanner;
     const specs = this.specs;
     const nCols = specs.length;
     const fileColumns = this.o.fileColumns;
-    let seg: Segment | null = this.frozen ? null : { buf, start: p, end: p, line: sc.nextLine };
+    const segBuf = this.o.reread ? null : buf;
+    let seg: Segment | null = this.frozen ? null : { buf: segBuf, base, start: p, end: p, line: sc.nextLine };
     if (seg) this.cur.segments.push(seg);
     while (p < n && this.rows < stopAt) {
       const recStart = p;
@@ -1150,7 +1184,7 @@ export class CsvColumns {
       if (this.cur.rows >= this.o.batchSize) {
         this.closeBatch();
         if (!this.frozen) {
-          seg = { buf, start: p, end: p, line: sc.nextLine };
+          seg = { buf: segBuf, base, start: p, end: p, line: sc.nextLine };
           this.cur.segments.push(seg);
         }
       }
@@ -1161,6 +1195,10 @@ export class CsvColumns {
 
   private closeBatch(): void {
     if (this.cur.rows === 0) return;
+    for (let k = 0; k < this.sinks.length; k++) {
+      const sink = this.sinks[k];
+      if (sink instanceof Utf8Sink && sink.length === this.cap) this.textPerRow[k] = sink.byteLength / sink.length;
+    }
     this.cur.data = this.sinks.map((s) => s.finish());
     this.pending.push(this.cur);
     this.cur = { rows: 0, data: [], segments: [] };
@@ -1211,15 +1249,22 @@ export class CsvColumns {
     for (const seg of batch.segments) {
       sc.nextLine = seg.line;
       let p = seg.start;
-      while (p < seg.end && rows < batch.rows) {
-        p = sc.next(seg.buf, p, seg.end, true);
+      let end = seg.end;
+      let buf = seg.buf;
+      if (!buf) {
+        buf = this.o.reread!(seg.base + seg.start, seg.base + seg.end);
+        p = 0;
+        end = buf.length;
+      }
+      while (p < end && rows < batch.rows) {
+        p = sc.next(buf, p, end, true);
         if (sc.count === 0) break;
         const a = sc.starts[j];
         const b = sc.ends[j];
         const kind = sc.kinds[j];
-        if (this.isNull(seg.buf, a, b, kind)) sink.putNull();
-        else if (!sink.put(seg.buf, a, b, kind, sc.line)) {
-          throw badCell(this.o.label, this.o.path, sc.line, this.fields[k], cellText(seg.buf, a, b, kind, this.quoteByte));
+        if (this.isNull(buf, a, b, kind)) sink.putNull();
+        else if (!sink.put(buf, a, b, kind, sc.line)) {
+          throw badCell(this.o.label, this.o.path, sc.line, this.fields[k], cellText(buf, a, b, kind, this.quoteByte));
         }
         rows++;
       }

@@ -1,12 +1,11 @@
 /**
  * The worker-thread script of parallel CSV reads (its own tsup entry, `dist/csv-worker.js` and
- * `.cjs`): reads each chunk it is sent and posts the columns back as an Arrow IPC stream, its
- * buffer transferred.
+ * `.cjs`): reads each part of a file it is sent and posts the columns back, their buffers
+ * transferred.
  */
 import { parentPort } from "node:worker_threads";
 import { type ChunkTask, chunkMessage } from "./csv-chunk";
 
 parentPort?.on("message", (task: ChunkTask) => {
-  const m = chunkMessage(task);
-  parentPort!.postMessage(m, m.ok && m.ipc ? [m.ipc.buffer as ArrayBuffer] : []);
+  void chunkMessage(task).then(({ message, transfer }) => parentPort!.postMessage(message, transfer));
 });

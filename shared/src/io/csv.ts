@@ -23,7 +23,7 @@
  * `""`, so both survive a round trip.
  */
 import { createReadStream } from "node:fs";
-import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { type FileHandle, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import * as arrow from "apache-arrow";
 import type { z } from "zod";
@@ -35,6 +35,7 @@ import { removeStaleTemps, tempPath } from "./temp-files";
 import { unwrapTable, type WithTable } from "../frame/table-like";
 import { type ColumnSpec, CsvColumns, RecordScanner, cellText, daysFromCivil } from "./csv-parse";
 import { defaultCsvThreads, readParallel } from "./csv-parallel";
+import { BlockReader, readRangeSync } from "./file-blocks";
 
 /** Options of {@link readCsv}, {@link parseCsv} and {@link readCsvBatches}. */
 export interface ReadCsvOptions {
@@ -59,9 +60,9 @@ export interface ReadCsvOptions {
   /** Keep only the rows matching this filter. */
   filter?: Filter;
   /**
-   * Threads {@link readCsv} may use for a file of 16 MiB or more without quote characters or CR
-   * line ends: the calling thread and worker threads, each reading a part of the file (same
-   * table, types and guess as one thread). Default: one per core, at most 4; 1 reads on the calling
+   * Threads {@link readCsv} may use for a file of 16 MiB or more without quote characters (a
+   * file with one is read in one pass): the calling thread and worker threads, each reading a part
+   * of the file from disk (same table, types and guess as one thread). Default: one per core, at most 4; 1 reads on the calling
    * thread only. Other readers read on the calling thread.
    */
   threads?: number;
@@ -481,7 +482,16 @@ interface Opened {
  * Reads the header (or peeks at the first record without one) from `buf[p, n)` and sets up the
  * column reader; null when more bytes are needed for the first record.
  */
-function openReader(buf: Uint8Array, p: number, n: number, final: boolean, o: ResolvedCsvOptions, label: string, path: string | undefined): Opened | null {
+function openReader(
+  buf: Uint8Array,
+  p: number,
+  n: number,
+  final: boolean,
+  o: ResolvedCsvOptions,
+  label: string,
+  path: string | undefined,
+  reread?: (start: number, end: number) => Uint8Array,
+): Opened | null {
   const sc = new RecordScanner(o.delimiter, o.quote, label, path);
   const next = sc.next(buf, p, n, final);
   if (next < 0) return null;
@@ -506,6 +516,7 @@ function openReader(buf: Uint8Array, p: number, n: number, final: boolean, o: Re
     path,
     invalid: INVALID,
     guessing: GUESSING,
+    reread,
   });
   const start = o.header && sc.count ? next : p;
   cols.scanner.nextLine = o.header && sc.count ? sc.nextLine : sc.line || 1;
@@ -552,22 +563,84 @@ export function parseCsv(text: string, options: ReadCsvOptions = {}): CsvReadRes
  */
 export async function readCsv(path: string, options: ReadCsvOptions = {}): Promise<CsvReadResult> {
   const o = resolveOptions(options, "readCsv", typeof path === "string" ? path : undefined, Infinity);
-  const bytes = await readFileBytes(path, "readCsv");
-  if (o.threads > 1 && o.inferRows === Infinity) {
-    const got = await parseBytesParallel(bytes, o, path, path);
-    if (got) return got;
+  const fh = await openFile(path, "readCsv");
+  try {
+    const size = (await fh.stat()).size;
+    if (o.threads > 1 && o.inferRows === Infinity) {
+      const got = await readFileParallel(fh, size, o, path);
+      if (got) return got;
+    }
+    return await readFileOnePass(fh, size, o, path);
+  } catch (e) {
+    if (e instanceof DataIoError || e instanceof InvalidArgumentError || e instanceof SchemaMismatchError) throw e;
+    throw fileError(e, path, "readCsv");
+  } finally {
+    await fh.close();
   }
-  return parseBytes(bytes, o, path, path);
 }
 
-/** {@link parseBytes} on several threads (see `csv-parallel.ts`), or null when it does not apply. */
-async function parseBytesParallel(buf: Uint8Array, o: ResolvedCsvOptions, label: string, path: string | undefined): Promise<CsvReadResult | null> {
+/** Opens a file for reading, turning a missing file or a folder into a DataIoError naming the path. */
+async function openFile(path: string, caller: string): Promise<FileHandle> {
+  if (typeof path !== "string" || path.length === 0) {
+    throw new InvalidArgumentError(`${caller}: path must be a non-empty string, got ${describeValue(path)}.`);
+  }
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(path, "r");
+    if ((await fh.stat()).isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+    return fh;
+  } catch (e) {
+    await fh?.close();
+    throw fileError(e, path, caller);
+  }
+}
+
+/** Reads a file held open in one pass, block by block, into `opened.output`; returns the reader. */
+async function readBlocks(fh: FileHandle, size: number, o: ResolvedCsvOptions, path: string): Promise<Opened> {
+  let opened: Opened | null = null;
+  const reread = (start: number, end: number) => readRangeSync(fh.fd, start, end);
+  const r = new BlockReader(fh, 0, size);
+  do {
+    await r.fill();
+    let p = 0;
+    if (!opened) {
+      if (r.base === 0) p = bomLength(r.buf.subarray(0, r.n));
+      opened = openReader(r.buf, p, r.n, r.final, o, path, path, reread);
+      if (!opened) continue;
+      p = opened.start;
+    }
+    r.consume(opened.cols.feed(r.buf, p, r.n, r.final, Infinity, r.base));
+    opened.output.add(opened.cols, opened.cols.take(r.final));
+  } while (!r.final);
+  return opened!;
+}
+
+/** {@link readCsv} on the calling thread. */
+async function readFileOnePass(fh: FileHandle, size: number, o: ResolvedCsvOptions, path: string): Promise<CsvReadResult> {
+  const { cols, output, plan } = await readBlocks(fh, size, o, path);
+  const schema = output.schemaOf(cols);
+  const table = output.out.length ? new arrow.Table(schema, output.out) : emptyTable(schema);
+  return { table, inferred: plan.inferred ? inferenceOf(schema, Math.min(cols.rows, o.inferRows)) : null, threads: 1 };
+}
+
+/** Bytes of the first block, read to find the header and check the data before a parallel read. */
+const HEAD_BYTES = 1 << 20;
+
+/** {@link readCsv} on several threads (see `csv-parallel.ts`), or null when it does not apply. */
+async function readFileParallel(fh: FileHandle, size: number, o: ResolvedCsvOptions, path: string): Promise<CsvReadResult | null> {
+  const head = Buffer.allocUnsafe(Math.min(HEAD_BYTES, size));
+  const { bytesRead } = await fh.read(head, 0, head.length, 0);
+  const buf = head.subarray(0, bytesRead);
   const bom = bomLength(buf);
-  const opened = openReader(buf, bom, buf.length, true, o, label, path)!;
+  const opened = openReader(buf, bom, buf.length, bytesRead >= size, o, path, path);
+  // A header longer than the first block, or a quote in the first block: one pass.
+  if (!opened || buf.indexOf(Buffer.from(o.quote), opened.start) >= 0) return null;
   const { plan, output } = opened;
   const got = await readParallel(
-    buf,
+    path,
+    fh,
     opened.start,
+    size,
     {
       fields: plan.specs.map((s) => s.field),
       sources: plan.specs.map((s) => s.source),
@@ -577,7 +650,7 @@ async function parseBytesParallel(buf: Uint8Array, o: ResolvedCsvOptions, label:
       nullValues: o.nullValues,
       batchSize: o.batchSize,
       fileColumns: plan.fileNames.length,
-      label,
+      label: path,
       path,
     },
     o.threads,
@@ -587,18 +660,6 @@ async function parseBytesParallel(buf: Uint8Array, o: ResolvedCsvOptions, label:
   const schema = output.schemaOfFields(got.fields);
   const table = output.out.length ? new arrow.Table(schema, output.out) : emptyTable(schema);
   return { table, inferred: plan.inferred ? inferenceOf(schema, got.rows) : null, threads: got.threads };
-}
-
-/** Reads a file's bytes, turning a missing file or a folder into a DataIoError naming the path. */
-export async function readFileBytes(path: string, caller: string): Promise<Buffer> {
-  if (typeof path !== "string" || path.length === 0) {
-    throw new InvalidArgumentError(`${caller}: path must be a non-empty string, got ${describeValue(path)}.`);
-  }
-  try {
-    return await readFile(path);
-  } catch (e) {
-    throw fileError(e, path, caller);
-  }
 }
 
 /** A DataIoError for a failed file access, naming the path and the fix. */
@@ -641,48 +702,29 @@ async function forEachChunk(path: string, step: (buf: Uint8Array, final: boolean
  */
 export async function* readCsvBatches(path: string, options: ReadCsvOptions = {}): AsyncGenerator<arrow.RecordBatch> {
   const o = resolveOptions(options, "readCsvBatches", path, 10_000);
-  if (typeof path !== "string" || path.length === 0) {
-    throw new InvalidArgumentError(`readCsvBatches: path must be a non-empty string, got ${describeValue(path)}.`);
-  }
-  await assertFile(path, "readCsvBatches");
+  const fh = await openFile(path, "readCsvBatches");
   let opened: Opened | null = null;
-  let firstChunk = true;
   let yielded = false;
-  const ready: arrow.RecordBatch[] = [];
-  const stream = createReadStream(path, { highWaterMark: CHUNK });
-  let rest: Buffer | null = null;
-  const step = (buf: Uint8Array, final: boolean): number => {
-    let p = 0;
-    if (firstChunk) {
-      if (buf.length < 3 && !final) return 0;
-      p = bomLength(buf);
-    }
-    if (!opened) {
-      opened = openReader(buf, p, buf.length, final, o, path, path);
-      if (!opened) return 0;
-      firstChunk = false;
-      p = opened.start;
-    }
-    firstChunk = false;
-    const used = opened.cols.feed(buf, p, buf.length, final);
-    opened.output.add(opened.cols, opened.cols.take(final));
-    ready.push(...opened.output.out.splice(0));
-    return used;
-  };
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const buf: Buffer = rest && rest.length ? Buffer.concat([rest, chunk]) : chunk;
-      rest = buf.subarray(step(buf, false));
-      for (const b of ready.splice(0)) {
+    const size = (await fh.stat()).size;
+    const reread = (start: number, end: number) => readRangeSync(fh.fd, start, end);
+    const r = new BlockReader(fh, 0, size);
+    do {
+      await r.fill();
+      let p = 0;
+      if (!opened) {
+        if (r.base === 0) p = bomLength(r.buf.subarray(0, r.n));
+        opened = openReader(r.buf, p, r.n, r.final, o, path, path, reread);
+        if (!opened) continue;
+        p = opened.start;
+      }
+      r.consume(opened.cols.feed(r.buf, p, r.n, r.final, Infinity, r.base));
+      opened.output.add(opened.cols, opened.cols.take(r.final));
+      for (const b of opened.output.out.splice(0)) {
         yielded = true;
         yield b;
       }
-    }
-    step(rest ?? Buffer.alloc(0), true);
-    for (const b of ready.splice(0)) {
-      yielded = true;
-      yield b;
-    }
+    } while (!r.final);
     // An empty result still carries its schema downstream.
     if (!yielded) {
       const o2 = opened as Opened | null;
@@ -693,7 +735,7 @@ export async function* readCsvBatches(path: string, options: ReadCsvOptions = {}
     if (e instanceof DataIoError || e instanceof InvalidArgumentError || e instanceof SchemaMismatchError) throw e;
     throw fileError(e, path, "readCsvBatches");
   } finally {
-    stream.destroy();
+    await fh.close();
   }
 }
 

@@ -105,14 +105,38 @@ describe("readCsv on several threads", () => {
     );
   });
 
-  it("reads files with quotes or CR line ends, and guesses from limited rows, on one thread", async () => {
+  it("reads files with a quote on one thread, and guesses from limited rows on one thread", async () => {
     const quoted = fileOf('a,b\n1,"x"\n'.repeat(1) + "2,y\n".repeat(500));
     expect((await readCsv(quoted, { threads: 3 })).threads).toBe(1);
-    const crlf = fileOf("a,b\r\n" + "1,2\r\n".repeat(500));
-    expect((await readCsv(crlf, { threads: 3 })).threads).toBe(1);
     const plain = fileOf("a\n" + "1\n".repeat(500));
     expect((await readCsv(plain, { threads: 3, inferRows: 10 })).threads).toBe(1);
     expect((await readCsv(plain, { threads: 3 })).threads).toBe(3);
+  });
+
+  it("cuts files with CRLF or CR line ends like LF ones, with the same table as one thread", async () => {
+    for (const eol of ["\r\n", "\r"]) {
+      const lines = ["id,x,note"];
+      for (let i = 0; i < 2000; i++) lines.push(`${i},${i < 1500 ? i : i / 4},${i % 3 ? `n${i}` : ""}`);
+      const path = fileOf(lines.join(eol) + eol);
+      const { one, many } = await bothWays(path);
+      expect(many.threads).toBe(eol === "\r\n" ? 3 : 1); // a CR-only file has no LF to cut at
+      expect(many.inferred?.summary).toBe("id: Int64, x: Float64, note: Utf8");
+      expect(viewOf(many)).toEqual(viewOf(one));
+    }
+  });
+
+  it("falls back to one pass when a quote shows up after the first MiB, with the one-pass table and errors", async () => {
+    const lines = ["id,text"];
+    let i = 0;
+    while (lines.length * 12 < 1_600_000) lines.push(`${i++},plain${i % 10}`);
+    lines.push(`${i++},"quoted, with a comma"`);
+    for (let k = 0; k < 1000; k++) lines.push(`${i++},tail`);
+    const path = fileOf(lines.join("\n") + "\n");
+    const { one, many } = await bothWays(path);
+    expect(many.threads).toBe(1);
+    expect(many.table.numRows).toBe(lines.length - 1);
+    expect(many.table.getChild("text")!.get(lines.length - 1002)).toBe("quoted, with a comma");
+    expect(viewOf(many)).toEqual(viewOf(one));
   });
 
   it("matches the one-thread read on generated files of mixed cells, nulls and blank lines", async () => {

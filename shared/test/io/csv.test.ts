@@ -151,6 +151,31 @@ describe("readCsv", () => {
     expect(new Date(table.getChild("event_ts")!.get(0) as number).toISOString().replace(".000", "")).toBe(first[1]);
   });
 
+  it("widens columns late in a file of many blocks by re-reading the earlier rows from the file", async () => {
+    // 3 MB: the reader holds one 2 MiB block at a time, so rows of earlier blocks are re-read from the file.
+    const lines = ["id,x,late,tag"];
+    const n = 200_000;
+    for (let i = 0; i < n; i++) {
+      const x = i === n - 10 ? "2.5" : String(i); // Int64 until near the end, then Float64
+      const late = i < n - 5 ? "" : "2024-03-01"; // only nulls until the last rows, then dates
+      const tag = i === 70_000 ? "t" : String(i % 9); // numbers, then text in the middle
+      lines.push(`${i},${x},${late},${tag}`);
+    }
+    const text = lines.join("\n") + "\n";
+    const path = join(dir, "late-widen.csv");
+    writeFileSync(path, text);
+    const fromFile = await readCsv(path, { threads: 1, batchSize: 10_000 });
+    const inMemory = parseCsv(text, { batchSize: 10_000 });
+    expect(fromFile.inferred?.summary).toBe("id: Int64, x: Float64, late: Date32<DAY>, tag: Utf8");
+    expect(rowsOf(fromFile.table, { int64: "bigint" })).toEqual(rowsOf(inMemory.table, { int64: "bigint" }));
+    const row = rowsOf<Record<string, unknown>>(fromFile.table.slice(n - 10, n - 9))[0];
+    expect(row).toEqual({ id: n - 10, x: 2.5, late: null, tag: String((n - 10) % 9) });
+    expect(fromFile.table.getChild("tag")!.get(70_000)).toBe("t");
+    const streamed: unknown[] = [];
+    for await (const b of readCsvBatches(path, { inferRows: Infinity, batchSize: 10_000 })) streamed.push(...rowsOf(new arrow.Table([b]), { int64: "bigint" }));
+    expect(streamed).toEqual(rowsOf(inMemory.table, { int64: "bigint" }));
+  });
+
   it("names a missing file", async () => {
     await expect(readCsv(join(dir, "nope.csv"))).rejects.toThrow(DataIoError);
     await expect(readCsv(join(dir, "nope.csv"))).rejects.toThrow(/cannot read .*nope\.csv: no such file/);

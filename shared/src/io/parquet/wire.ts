@@ -30,31 +30,34 @@ export interface WireBatches {
 /** Buffers smaller than this are copied by the structured clone instead of transferred. */
 const TRANSFER_MIN_BYTES = 4096;
 
-function dataToWire(data: arrow.Data, transfer: Set<ArrayBuffer>): WireData {
+function dataToWire(data: arrow.Data, transfer: Set<ArrayBuffer>, owned: boolean): WireData {
   const buffers: (ArrayBufferView | undefined)[] = [];
   for (let i = 0; i < 4; i++) {
     const b = (data.buffers as unknown as (ArrayBufferView | undefined)[])[i];
     buffers.push(b ?? undefined);
     // Only buffers that own their memory outright are transferred: a shared or larger backing
-    // store (an IPC message, a constant) would be detached under the sender's other users.
-    if (b && b.byteLength >= TRANSFER_MIN_BYTES && b.byteOffset === 0 && b.buffer.byteLength === b.byteLength && b.buffer instanceof ArrayBuffer) {
+    // store (an IPC message, a constant) would be detached under the sender's other users. With
+    // `owned` the sender vouches that each backing store serves these batches alone.
+    const whole = b && b.byteOffset === 0 && b.buffer.byteLength === b.byteLength;
+    if (b && b.byteLength >= TRANSFER_MIN_BYTES && (whole || owned) && b.buffer instanceof ArrayBuffer) {
       transfer.add(b.buffer);
     }
   }
-  const wire: WireData = { offset: data.offset, length: data.length, nullCount: data.nullCount, buffers, children: data.children.map((c) => dataToWire(c, transfer)) };
-  if (data.dictionary) wire.dictionary = data.dictionary.data.map((d) => dataToWire(d, transfer));
+  const wire: WireData = { offset: data.offset, length: data.length, nullCount: data.nullCount, buffers, children: data.children.map((c) => dataToWire(c, transfer, owned)) };
+  if (data.dictionary) wire.dictionary = data.dictionary.data.map((d) => dataToWire(d, transfer, owned));
   if (data.variadicBuffers?.length) wire.variadic = [...data.variadicBuffers];
   return wire;
 }
 
 /**
  * Turns decoded batches (all of one schema) into a postable value and the list of buffers to
- * transfer with it; the sender must not use the batches afterwards.
+ * transfer with it; the sender must not use the batches afterwards. `owned`: every buffer's
+ * backing store belongs to these batches alone (views into a larger store are transferred too).
  */
-export function batchesToWire(schema: arrow.Schema, batches: arrow.RecordBatch[]): { wire: WireBatches; transfer: ArrayBuffer[] } {
+export function batchesToWire(schema: arrow.Schema, batches: arrow.RecordBatch[], owned = false): { wire: WireBatches; transfer: ArrayBuffer[] } {
   const transfer = new Set<ArrayBuffer>();
   const ipc = arrow.tableToIPC(new arrow.Table(schema, []), "stream");
-  const wire = { schema: ipc, batches: batches.map((b) => dataToWire(b.data, transfer)) };
+  const wire = { schema: ipc, batches: batches.map((b) => dataToWire(b.data, transfer, owned)) };
   return { wire, transfer: [...transfer] };
 }
 
