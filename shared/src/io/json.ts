@@ -515,32 +515,96 @@ export async function readJson(path: string, options: ReadJsonOptions = {}): Pro
     asm.flush();
     return { table: asm.out.length ? new arrow.Table(asm.schema, asm.out) : emptyTable(asm.schema), inferred: null };
   }
-  // One pass over the file: the parsed rows wait while the types are guessed (from every row, or
-  // the first inferRows), then go into the columns.
+  // One pass over the file. The types are guessed from every row (or the first inferRows); the rows
+  // go into columns as they come, typed by the guess of the first rows, while the guess goes on.
+  // When the guess of all rows turns out different (a later value widened a type, or a new key
+  // appeared), the file is read a second time, typed by that final guess.
   const guess = new JsonGuesser();
-  const objects: unknown[] = [];
-  const lines: number[] = [];
+  const early: { obj: unknown; line: number }[] = [];
+  let asm: JsonAssembler | null = null;
+  let early0: arrow.Schema | null = null;
+  let optimistic = true;
+  const startAfter = Math.min(o.inferRows, EARLY_GUESS_ROWS);
   await scanFile(path, o.format, "readJson", (obj, line) => {
     if (guess.rows < o.inferRows) {
       if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
         throw new DataIoError(`${path} line ${line}: expected a JSON object, got ${describeValue(obj)}.`, { row: line, path });
       }
       guess.add(obj as Record<string, unknown>);
+      // The guess is final from here on: the columns typed by the early guess only do if it is the same.
+      if (asm && guess.rows === o.inferRows && !sameGuess(guess, early0!, path)) {
+        optimistic = false;
+        asm = null;
+      }
     }
-    objects.push(obj);
-    lines.push(line);
+    if (!optimistic) return true;
+    if (!asm) {
+      early.push({ obj, line });
+      if (guess.rows < startAfter) return true;
+      try {
+        early0 = guess.schema(path);
+      } catch {
+        // Mixed types already: the final guess reports them.
+        optimistic = false;
+        early.length = 0;
+        return true;
+      }
+      asm = new JsonAssembler(early0, o, path, o.inferRows !== Infinity);
+      for (const e of early.splice(0)) if (!addOrGiveUp(asm, e.obj, e.line)) return true;
+      return true;
+    }
+    addOrGiveUp(asm, obj, line);
     return true;
   });
+  function addOrGiveUp(a: JsonAssembler, obj: unknown, line: number): boolean {
+    try {
+      a.add(obj, line);
+      return true;
+    } catch (e) {
+      // A value that does not fit the early guess: the final guess will differ (or report the error).
+      if (o.inferRows !== Infinity && guess.rows >= o.inferRows) throw e;
+      optimistic = false;
+      early.length = 0;
+      return false;
+    }
+  }
   const schema = guess.schema(path);
   const inferred: JsonInference = inferenceOf(schema, guess.rows);
-  const asm = new JsonAssembler(schema, o, path, o.inferRows !== Infinity);
-  for (let i = 0; i < objects.length; i++) {
-    asm.add(objects[i], lines[i]);
-    objects[i] = null;
+  if (optimistic && !asm) {
+    // Fewer rows than the early guess needs: they are all still here.
+    asm = new JsonAssembler(schema, o, path, o.inferRows !== Infinity);
+    for (const e of early.splice(0)) asm.add(e.obj, e.line);
+  } else if (!optimistic || !asm || !sameFields(schema, early0!)) {
+    asm = new JsonAssembler(schema, o, path, o.inferRows !== Infinity);
+    const again = asm;
+    await scanFile(path, o.format, "readJson", (obj, line) => {
+      again.add(obj, line);
+      return true;
+    });
   }
-  asm.flush();
-  const table = asm.out.length ? new arrow.Table(asm.schema, asm.out) : emptyTable(asm.schema);
+  asm!.flush();
+  const table = asm!.out.length ? new arrow.Table(asm!.schema, asm!.out) : emptyTable(asm!.schema);
   return { table, inferred };
+}
+
+/** Rows guessed before the columns start filling (typed by that early guess). */
+const EARLY_GUESS_ROWS = 4096;
+
+/** Whether the guess so far gives `schema` (false when it gives an error). */
+function sameGuess(guess: JsonGuesser, schema: arrow.Schema, label: string): boolean {
+  try {
+    return sameFields(guess.schema(label), schema);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether two schemas have the same field names, types and nullability in the same order. */
+function sameFields(a: arrow.Schema, b: arrow.Schema): boolean {
+  return (
+    a.fields.length === b.fields.length &&
+    a.fields.every((f, i) => f.name === b.fields[i].name && f.nullable === b.fields[i].nullable && arrow.util.compareTypes(f.type, b.fields[i].type))
+  );
 }
 
 async function scanFile(

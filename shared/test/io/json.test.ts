@@ -112,6 +112,46 @@ describe("readJson", () => {
     await expect(readJson(mixed)).rejects.toThrow(/key "a" holds values of mixed JSON types \(number, string\)/);
   });
 
+  it("fills columns from an early guess and reads again when later rows change it", async () => {
+    // 10,000 rows: the columns start filling after the first few thousand; each file changes the guess later.
+    const rowsOf10k = (late: (i: number) => string) => Array.from({ length: 10_000 }, (_, i) => `{"id":${i},"v":${i % 100},"s":"s${i % 7}"${late(i)}}`).join("\n") + "\n";
+    const cases: [string, string, string, (t: arrow.Table) => void][] = [
+      ["same", rowsOf10k(() => ""), "id: Int64, v: Int64, s: Utf8", (t) => expect(t.getChild("v")!.get(9_999)).toBe(99n)],
+      ["widened", rowsOf10k((i) => (i === 9_000 ? ',"w":0.5' : i > 9_000 ? `,"w":${i}` : "")).replace('{"id":9950,"v":50,', '{"id":9950,"v":50.25,'), "id: Int64, v: Float64, s: Utf8, w: Float64", (t) => {
+        expect(t.getChild("v")!.get(9_950)).toBe(50.25);
+        expect(t.getChild("v")!.get(10)).toBe(10);
+        expect(t.getChild("w")!.get(8_999)).toBeNull();
+        expect(t.getChild("w")!.get(9_001)).toBe(9_001);
+      }],
+      ["late key", rowsOf10k((i) => (i === 7_777 ? ',"k":"2024-01-02"' : "")), "id: Int64, v: Int64, s: Utf8, k: Date32<DAY>", (t) => {
+        expect(t.getChild("k")!.get(7_777)).toBe(Date.UTC(2024, 0, 2));
+        expect(t.getChild("k")!.nullCount).toBe(9_999);
+      }],
+    ];
+    for (const [name, text, summary, check] of cases) {
+      const path = join(dir, `early-${name.replace(" ", "-")}.jsonl`);
+      writeFileSync(path, text);
+      const { table: t, inferred } = await readJson(path);
+      expect(inferred?.summary).toBe(summary);
+      expect(inferred?.rowsSampled).toBe(10_000);
+      expect(t.numRows).toBe(10_000);
+      expect(t.getChild("id")!.get(9_999)).toBe(9_999n);
+      check(t);
+    }
+    const mixed = join(dir, "early-mixed.jsonl");
+    writeFileSync(mixed, rowsOf10k((i) => (i === 8_000 ? ',"x":1' : i === 9_000 ? ',"x":"one"' : "")));
+    await expect(readJson(mixed)).rejects.toThrow(/key "x" holds values of mixed JSON types \(number, string\)/);
+    // A guess from the first 6,000 rows: a key first seen at row 5,000 is fine, one at row 8,000 is an error.
+    const limited = join(dir, "early-limited.jsonl");
+    writeFileSync(limited, rowsOf10k((i) => (i === 5_000 ? ',"a":1' : i === 8_000 ? ',"b":1' : "")));
+    await expect(readJson(limited, { inferRows: 6_000 })).rejects.toThrow(/early-limited\.jsonl line 8001: key "b" was not in the rows used to guess the types/);
+    const fine = join(dir, "early-limited-ok.jsonl");
+    writeFileSync(fine, rowsOf10k((i) => (i === 5_000 ? ',"a":1.5' : i === 8_000 ? ',"a":2' : "")));
+    const got = await readJson(fine, { inferRows: 6_000 });
+    expect(got.inferred?.summary).toBe("id: Int64, v: Int64, s: Utf8, a: Float64");
+    expect(got.table.getChild("a")!.get(8_000)).toBe(2);
+  });
+
   it("types by a zod schema, dropping unknown keys and treating missing keys as null", async () => {
     const path = join(dir, "z.jsonl");
     writeFileSync(path, '{"id":"12345678901234567","v":1,"zzz":1}\n{"id":5}\n');
