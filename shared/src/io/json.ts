@@ -218,7 +218,8 @@ class ObjectScanner {
       return p;
     }
     for (let i = 0; i < values.length; i++) sink(values[i], this.line + i);
-    this.line += lines;
+    // The line end at `last` is counted by the caller, like every line end after an object.
+    this.line += lines - 1;
     return last;
   }
 
@@ -607,6 +608,13 @@ function sameFields(a: arrow.Schema, b: arrow.Schema): boolean {
   );
 }
 
+/**
+ * Bytes read at a time. The text of a chunk stays under V8's large-object size (128 KiB), so its
+ * strings (the chunk, the block joined for `JSON.parse`) live in the young generation, whose memory
+ * is reused, instead of each taking fresh pages: with 1 MiB chunks a read was about 1.7× slower.
+ */
+const TEXT_CHUNK = 1 << 16;
+
 async function scanFile(
   path: string,
   format: JsonFormat | undefined,
@@ -617,7 +625,7 @@ async function scanFile(
   await assertFile(path, caller);
   const scanner = new ObjectScanner(path, format);
   const STOP = Symbol("stop");
-  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  const stream = createReadStream(path, { highWaterMark: TEXT_CHUNK });
   const emit = (obj: unknown, line: number): void => {
     if (!sink(obj, line)) throw STOP;
   };
@@ -695,7 +703,7 @@ export async function* readJsonBatches(path: string, options: ReadJsonOptions = 
     pending.push({ obj, line });
     if (pending.length >= o.inferRows) start();
   };
-  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  const stream = createReadStream(path, { highWaterMark: TEXT_CHUNK });
   try {
     let leftover = "";
     for await (const chunk of textChunks(stream as AsyncIterable<Buffer>)) {
