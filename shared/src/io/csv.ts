@@ -565,8 +565,10 @@ export async function readCsv(path: string, options: ReadCsvOptions = {}): Promi
   const o = resolveOptions(options, "readCsv", typeof path === "string" ? path : undefined, Infinity);
   const fh = await openFile(path, "readCsv");
   try {
-    const size = (await fh.stat()).size;
-    if (o.threads > 1 && o.inferRows === Infinity) {
+    const st = await fh.stat();
+    // A pipe or a device is read once, to its end.
+    const size = st.isFile() ? st.size : Infinity;
+    if (o.threads > 1 && o.inferRows === Infinity && st.isFile()) {
       const got = await readFileParallel(fh, size, o, path);
       if (got) return got;
     }
@@ -598,8 +600,7 @@ async function openFile(path: string, caller: string): Promise<FileHandle> {
 /** Reads a file held open in one pass, block by block, into `opened.output`; returns the reader. */
 async function readBlocks(fh: FileHandle, size: number, o: ResolvedCsvOptions, path: string): Promise<Opened> {
   let opened: Opened | null = null;
-  const reread = (start: number, end: number) => readRangeSync(fh.fd, start, end);
-  const r = new BlockReader(fh, 0, size);
+  const { reader: r, reread } = blocksOf(fh, size);
   do {
     await r.fill();
     let p = 0;
@@ -613,6 +614,15 @@ async function readBlocks(fh: FileHandle, size: number, o: ResolvedCsvOptions, p
     opened.output.add(opened.cols, opened.cols.take(r.final));
   } while (!r.final);
   return opened!;
+}
+
+/**
+ * The blocks of a file held open (`size` Infinity: a pipe or a device, read to its end), and how to
+ * read bytes again for a widening: from the file by range, or (for a pipe) from the blocks kept.
+ */
+function blocksOf(fh: FileHandle, size: number): { reader: BlockReader; reread: ((start: number, end: number) => Uint8Array) | undefined } {
+  if (size === Infinity) return { reader: new BlockReader(fh, 0, Infinity, false), reread: undefined };
+  return { reader: new BlockReader(fh, 0, size), reread: (start, end) => readRangeSync(fh.fd, start, end) };
 }
 
 /** {@link readCsv} on the calling thread. */
@@ -706,9 +716,8 @@ export async function* readCsvBatches(path: string, options: ReadCsvOptions = {}
   let opened: Opened | null = null;
   let yielded = false;
   try {
-    const size = (await fh.stat()).size;
-    const reread = (start: number, end: number) => readRangeSync(fh.fd, start, end);
-    const r = new BlockReader(fh, 0, size);
+    const st = await fh.stat();
+    const { reader: r, reread } = blocksOf(fh, st.isFile() ? st.size : Infinity);
     do {
       await r.fill();
       let p = 0;

@@ -29,13 +29,19 @@ export class BlockReader {
   final = false;
   private pos: number;
 
+  /**
+   * `seekable` false: the file is a pipe or a device, read from where it stands to its end
+   * (`to` is then ignored), and every block gets a buffer of its own, so earlier blocks stay
+   * valid for whoever keeps them (they cannot be read again).
+   */
   constructor(
     private readonly fh: FileHandle,
     from: number,
     private readonly to: number,
+    private readonly seekable = true,
     block = BLOCK_BYTES,
   ) {
-    this.buf = Buffer.allocUnsafe(Math.max(16, Math.min(block, to - from + 1)));
+    this.buf = Buffer.allocUnsafe(seekable ? Math.max(16, Math.min(block, to - from + 1)) : block);
     this.base = from;
     this.pos = from;
   }
@@ -43,10 +49,27 @@ export class BlockReader {
   /** Reads the next block after the bytes held. */
   async fill(): Promise<void> {
     if (this.final) return;
-    if (this.n === this.buf.length) {
+    if (!this.seekable) {
+      const next = Buffer.allocUnsafe(Math.max(BLOCK_BYTES, this.n * 2));
+      this.buf.copy(next, 0, 0, this.n);
+      this.buf = next;
+    } else if (this.n === this.buf.length) {
       const bigger = Buffer.allocUnsafe(this.buf.length * 2);
       this.buf.copy(bigger, 0, 0, this.n);
       this.buf = bigger;
+    }
+    if (!this.seekable) {
+      // A pipe hands over what it has: read until the block is full or the input ends.
+      while (this.n < this.buf.length) {
+        const got = (await this.fh.read(this.buf, this.n, this.buf.length - this.n, null)).bytesRead;
+        if (got === 0) {
+          this.final = true;
+          break;
+        }
+        this.pos += got;
+        this.n += got;
+      }
+      return;
     }
     const want = Math.min(this.buf.length - this.n, this.to - this.pos);
     let got = 0;
@@ -59,6 +82,13 @@ export class BlockReader {
   /** Drops the first `used` bytes held (the rest moves to the front). */
   consume(used: number): void {
     if (used <= 0) return;
+    if (!this.seekable) {
+      // The block may be kept by the caller: the rest goes to the next block's buffer instead.
+      this.buf = this.buf.subarray(used);
+      this.n -= used;
+      this.base += used;
+      return;
+    }
     this.buf.copyWithin(0, used, this.n);
     this.n -= used;
     this.base += used;
