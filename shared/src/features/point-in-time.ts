@@ -6,7 +6,7 @@
  */
 import * as arrow from "apache-arrow";
 import { FeatureStoreError, InvalidArgumentError, SchemaMismatchError } from "../errors";
-import { gatherOrder, gatherVector, joinKeyCodes, keyFamily, timestampMicros } from "./columns";
+import { type GatherSplits, gatherOrder, gatherVector, joinKeyCodes, keyFamily, timestampMicros } from "./columns";
 import { type Ttl, ttlMicros } from "./ttl";
 
 /** The feature-side rows of one view, prepared for point-in-time lookups. */
@@ -467,13 +467,14 @@ export function pointInTimeJoin(entityRows: arrow.Table, featureRows: arrow.Tabl
   const columns: Record<string, arrow.Vector> = {};
   for (const f of entityRows.schema.fields) columns[f.name] = entityRows.getChild(f.name) as arrow.Vector;
   const order = gatherOrder(idx, featureRows.numRows);
+  const splits: GatherSplits = new Map();
   features.forEach((f, i) => {
     if (outNames[i] in columns) {
       throw new FeatureStoreError(
         `pointInTimeJoin: output column "${outNames[i]}" already exists in the entity rows; rename the feature with outputNames.`,
       );
     }
-    columns[outNames[i]] = gatherVector(requireColumn(featureRows, f, "feature rows"), idx, order);
+    columns[outNames[i]] = gatherVector(requireColumn(featureRows, f, "feature rows"), idx, order, splits);
   });
   return new arrow.Table(columns);
 }

@@ -9,7 +9,7 @@ import { FeatureStoreError, InvalidArgumentError, SchemaMismatchError } from "..
 import { rowsOf, tableFromRows } from "../frame/table";
 import { quoteIdent } from "../warehouse/identifiers";
 import { Warehouse } from "../warehouse/warehouse";
-import { flattenColumn, gatherColumn, gatherOrder, gatherVector, keyFamily, timestampMicros, valueToMicros } from "./columns";
+import { type GatherSplits, flattenColumn, gatherColumn, gatherOrder, gatherVector, keyFamily, timestampMicros, valueToMicros } from "./columns";
 import {
   type EntityKeyOf,
   type FeatureItem,
@@ -301,10 +301,11 @@ export class FeatureStore<V extends AnyFeatureView = AnyFeatureView> {
         });
       }
       const order = source ? gatherOrder(idx, source.numRows) : null;
+      const splits: GatherSplits = new Map();
       const gathered = part.features.map(({ feature }) => {
         const field = view.featureFields.find((f) => f.name === feature)!;
         const vector = source && order
-          ? gatherVector(source.getChild(feature) as arrow.Vector, idx, order)
+          ? gatherVector(source.getChild(feature) as arrow.Vector, idx, order, splits)
           : (arrow.vectorFromArray(new Array<null>(entity.numRows).fill(null), field.type as never) as arrow.Vector);
         return { feature, vector };
       });
