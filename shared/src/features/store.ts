@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import * as arrow from "apache-arrow";
 import { FeatureStoreError, InvalidArgumentError, SchemaMismatchError } from "../errors";
 import { rowsOf, tableFromRows } from "../frame/table";
+import { recycleTable } from "../io/parquet/pool";
 import { quoteIdent } from "../warehouse/identifiers";
 import { Warehouse } from "../warehouse/warehouse";
 import { type GatherSplits, flattenColumn, gatherColumn, gatherOrder, gatherVector, keyFamily, timestampMicros, valueToMicros } from "./columns";
@@ -315,6 +316,9 @@ export class FeatureStore<V extends AnyFeatureView = AnyFeatureView> {
       part.features.forEach((f, i) => {
         columns[f.outputName] = conformed[i];
       });
+      // The gathers copied what the result keeps: the rows read from the lake go back to the
+      // decoding workers, whose next read reuses their memory.
+      if (source && view.source.kind === "lakeDataset") recycleTable(source);
     }
     return new arrow.Table(columns);
   }
