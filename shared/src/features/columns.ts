@@ -5,6 +5,7 @@
  */
 import * as arrow from "apache-arrow";
 import { FeatureStoreError } from "../errors";
+import { type Alloc, FRESH } from "./scratch";
 
 type NumericArray =
   | Int8Array
@@ -215,18 +216,18 @@ function packBits(bytes: Uint8Array, length: number): Uint8Array {
  * @example
  * gatherOrder(Int32Array.from([5000, -1, 3, 70]), 6000) // Int32Array [2, 3, 0]
  */
-export function gatherOrder(idx: Int32Array, sourceLength: number): Int32Array {
+export function gatherOrder(idx: Int32Array, sourceLength: number, alloc: Alloc = FRESH): Int32Array {
   const n = idx.length;
   let shift = 6;
   while (sourceLength >>> shift > 4 * n + 1024) shift++;
   const blocks = (sourceLength >>> shift) + 1;
-  const start = new Int32Array(blocks + 1);
+  const start = alloc.int32(blocks + 1);
   for (let i = 0; i < n; i++) {
     const j = idx[i];
     if (j >= 0) start[(j >>> shift) + 1]++;
   }
   for (let b = 0; b < blocks; b++) start[b + 1] += start[b];
-  const order = new Int32Array(start[blocks]);
+  const order = alloc.int32(start[blocks]);
   for (let i = 0; i < n; i++) {
     const j = idx[i];
     if (j >= 0) order[start[j >>> shift]++] = i;
@@ -307,9 +308,20 @@ export interface ChunkSplit {
 
 /**
  * Chunk splits of one gather (one `idx` and `order`) by chunk layout, shared by the gathers of
- * several columns of one table; see {@link gatherVector}.
+ * several columns of one table, and where their arrays come from; see {@link gatherVector}.
  */
-export type GatherSplits = Map<string, ChunkSplit>;
+export interface GatherSplits {
+  byLayout: Map<string, ChunkSplit>;
+  alloc: Alloc;
+}
+
+/**
+ * An empty {@link GatherSplits}; with a scratch `alloc`, the splits live as long as its arrays.
+ * @example const splits = gatherSplits(); gatherVector(a, idx, order, splits); gatherVector(b, idx, order, splits);
+ */
+export function gatherSplits(alloc: Alloc = FRESH): GatherSplits {
+  return { byLayout: new Map(), alloc };
+}
 
 /**
  * Splits `order` by source chunk (keeping its order within each chunk) and rebases `idx` to each
@@ -318,8 +330,9 @@ export type GatherSplits = Map<string, ChunkSplit>;
  */
 function chunkSplit(chunks: arrow.Data[], idx: Int32Array, order: Int32Array, memo?: GatherSplits): ChunkSplit {
   const key = chunks.map((d) => d.length).join(",");
-  const cached = memo?.get(key);
+  const cached = memo?.byLayout.get(key);
   if (cached) return cached;
+  const alloc = memo?.alloc ?? FRESH;
   const n = idx.length;
   const k = chunks.length;
   const starts = new Float64Array(k + 1);
@@ -334,8 +347,8 @@ function chunkSplit(chunks: arrow.Data[], idx: Int32Array, order: Int32Array, me
     }
     return lo;
   };
-  const local = new Int32Array(n);
-  const which = new Int32Array(order.length);
+  const local = alloc.int32(n);
+  const which = alloc.int32(order.length);
   const segStart = new Int32Array(k + 1);
   for (let q = 0; q < order.length; q++) {
     const i = order[q];
@@ -345,11 +358,11 @@ function chunkSplit(chunks: arrow.Data[], idx: Int32Array, order: Int32Array, me
     segStart[c + 1]++;
   }
   for (let c = 0; c < k; c++) segStart[c + 1] += segStart[c];
-  const split = new Int32Array(order.length);
+  const split = alloc.int32(order.length);
   const fill = segStart.slice(0, k);
   for (let q = 0; q < order.length; q++) split[fill[which[q]]++] = order[q];
   const result = { local, split, segStart };
-  memo?.set(key, result);
+  memo?.byLayout.set(key, result);
   return result;
 }
 
@@ -562,9 +575,9 @@ function copyUtf8(so: Int32Array, src: Uint8Array, idx: Int32Array, order: Int32
 const TWO_32 = 4294967296;
 
 /** Converts a BigInt64Array to float64 numbers without a BigInt per element (exact below 2^53). */
-function int64ToFloat(values: BigInt64Array, scale: number): Float64Array {
+function int64ToFloat(values: BigInt64Array, scale: number, alloc: Alloc = FRESH): Float64Array {
   const n = values.length;
-  const out = new Float64Array(n);
+  const out = alloc.float64(n);
   int64ToFloatInto(new Int32Array(values.buffer, values.byteOffset, n * 2), n, scale, out, 0);
   return out;
 }
@@ -605,7 +618,7 @@ export function parseTimestampMicros(s: string): number {
  * Reads a column of timestamps as epoch microseconds (NaN for null). Accepts Arrow timestamps of any
  * unit, dates, numbers (epoch milliseconds) and strings (ISO 8601; timezone-less strings are UTC).
  */
-export function timestampMicros(vector: arrow.Vector, what: string): Float64Array {
+export function timestampMicros(vector: arrow.Vector, what: string, alloc: Alloc = FRESH): Float64Array {
   const type = vector.type as arrow.DataType;
   const n = vector.length;
   let out: Float64Array;
@@ -616,7 +629,7 @@ export function timestampMicros(vector: arrow.Vector, what: string): Float64Arra
     const chunks = vector.data as arrow.Data[];
     if (chunks.length > 1 && chunks.every((d) => d.values instanceof BigInt64Array)) {
       // Several chunks (a table read row group by row group): converted chunk by chunk, no flat copy first.
-      out = new Float64Array(n);
+      out = alloc.float64(n);
       let at = 0;
       for (const d of chunks) {
         const v = d.values as BigInt64Array;
@@ -629,7 +642,7 @@ export function timestampMicros(vector: arrow.Vector, what: string): Float64Arra
     }
     const flat = flattenColumn(vector);
     if (flat.kind === "fixed" && flat.values instanceof BigInt64Array) {
-      out = int64ToFloat(flat.values, scale);
+      out = int64ToFloat(flat.values, scale, alloc);
       if (unit === arrow.TimeUnit.NANOSECOND) for (let i = 0; i < n; i++) out[i] = Math.floor(out[i]);
       applyNulls(out, flat.valid);
       return out;
@@ -803,7 +816,7 @@ function smallIntKeyCodes(left: arrow.Vector, right: arrow.Vector): { left: Int3
  * @example
  * joinKeyCodes([vectorFromArray([7, 5, 7])], [vectorFromArray([5, 9])]) // { left: [2, 0, 2], right: [0, -1], groups: 3 }
  */
-export function joinKeyCodes(left: arrow.Vector[], right: arrow.Vector[]): { left: Int32Array; right: Int32Array; groups: number } {
+export function joinKeyCodes(left: arrow.Vector[], right: arrow.Vector[], alloc: Alloc = FRESH): { left: Int32Array; right: Int32Array; groups: number } {
   if (left.length === 1) {
     const l = intWords(left[0]);
     const r = intWords(right[0]);
@@ -811,13 +824,13 @@ export function joinKeyCodes(left: arrow.Vector[], right: arrow.Vector[]): { lef
       const range = int32Range(l.chunks, l.stride);
       // Compact: the per-code state of a join stays about as small as per-row arrays.
       if (range !== null && range.max - range.min + 1 <= Math.max(65_536, l.length)) {
-        const lc = new Int32Array(l.length);
+        const lc = alloc.int32(l.length);
         let at = 0;
         for (const c of l.chunks) {
           slotLeft(c.words, l.stride, c.length, range.min, lc, at);
           at += c.length;
         }
-        const rc = new Int32Array(r.length);
+        const rc = alloc.int32(r.length);
         const span = range.max - range.min + 1;
         at = 0;
         for (const c of r.chunks) {
