@@ -5,6 +5,7 @@
  */
 import * as arrow from "apache-arrow";
 import { FeatureStoreError } from "../errors";
+import { type Alloc, FRESH } from "./scratch";
 
 type NumericArray =
   | Int8Array
@@ -215,18 +216,18 @@ function packBits(bytes: Uint8Array, length: number): Uint8Array {
  * @example
  * gatherOrder(Int32Array.from([5000, -1, 3, 70]), 6000) // Int32Array [2, 3, 0]
  */
-export function gatherOrder(idx: Int32Array, sourceLength: number): Int32Array {
+export function gatherOrder(idx: Int32Array, sourceLength: number, alloc: Alloc = FRESH): Int32Array {
   const n = idx.length;
   let shift = 6;
   while (sourceLength >>> shift > 4 * n + 1024) shift++;
   const blocks = (sourceLength >>> shift) + 1;
-  const start = new Int32Array(blocks + 1);
+  const start = alloc.int32(blocks + 1);
   for (let i = 0; i < n; i++) {
     const j = idx[i];
     if (j >= 0) start[(j >>> shift) + 1]++;
   }
   for (let b = 0; b < blocks; b++) start[b + 1] += start[b];
-  const order = new Int32Array(start[blocks]);
+  const order = alloc.int32(start[blocks]);
   for (let i = 0; i < n; i++) {
     const j = idx[i];
     if (j >= 0) order[start[j >>> shift]++] = i;
@@ -247,21 +248,26 @@ export function gatherColumn(col: FlatColumn, idx: Int32Array, order?: Int32Arra
 }
 
 /**
- * {@link gatherColumn} straight from a vector: a one-chunk fixed-width or UTF-8 vector is read in
- * place, its nulls from the Arrow bitmap (nothing of the size of the source is copied or expanded);
- * other vectors are flattened first.
+ * {@link gatherColumn} straight from a vector: a fixed-width or UTF-8 vector is read in place, chunk
+ * by chunk, its nulls from the Arrow bitmaps (nothing of the size of the source is copied or
+ * expanded); other vectors are flattened first. Gathers of several columns of one table with the
+ * same `idx` and `order` can pass one `splits` map, to split the rows by chunk once.
  * @example
  * const idx = pointInTimeIndices(input);
  * const order = gatherOrder(idx, table.numRows);
- * const f0 = gatherVector(table.getChild("f0")!, idx, order);
+ * const splits: GatherSplits = new Map();
+ * const f0 = gatherVector(table.getChild("f0")!, idx, order, splits);
  */
-export function gatherVector(vector: arrow.Vector, idx: Int32Array, order?: Int32Array): arrow.Vector {
+export function gatherVector(vector: arrow.Vector, idx: Int32Array, order?: Int32Array, splits?: GatherSplits): arrow.Vector {
   const inPlace = singleChunk(vector);
   if (!inPlace) {
     const type = vector.type as arrow.DataType;
     const chunks = vector.data as arrow.Data[];
     if (chunks.length > 1 && isFixedWidth(type) && !arrow.DataType.isBool(type) && chunks.every((d) => ArrayBuffer.isView(d.values))) {
-      return gatherChunkedFixed(type, chunks, idx, order ?? gatherOrder(idx, vector.length));
+      return gatherChunkedFixed(type, chunks, idx, order ?? gatherOrder(idx, vector.length), order ? splits : undefined);
+    }
+    if (chunks.length > 1 && arrow.DataType.isUtf8(type) && chunks.every((d) => d.valueOffsets instanceof Int32Array && ArrayBuffer.isView(d.values))) {
+      return gatherChunkedUtf8(chunks, idx, order ?? gatherOrder(idx, vector.length), order ? splits : undefined);
     }
     return gatherColumn(flattenColumn(vector), idx, order);
   }
@@ -290,13 +296,43 @@ function gatherFixedInto(src: NumericArray, idx: Int32Array, order: Int32Array, 
   else gatherUint8(new Uint8Array(src.buffer, src.byteOffset, src.length), idx, order, new Uint8Array(out.buffer));
 }
 
+/** How a gather's rows split over the chunks of its source; see {@link chunkSplit}. */
+export interface ChunkSplit {
+  /** Per output row: its source row relative to the first row of its chunk. */
+  local: Int32Array;
+  /** `order` regrouped by source chunk (keeping its order within each chunk). */
+  split: Int32Array;
+  /** Chunk `c`'s rows are `split[segStart[c]]` up to `split[segStart[c + 1]]`. */
+  segStart: Int32Array;
+}
+
 /**
- * The gather of a fixed-width vector of several chunks (a table read row group by row group) read
- * in place, chunk by chunk, instead of first copying the whole source into one buffer: `order` is
- * split by source chunk (keeping its order within each chunk) and `idx` rebased to each chunk's
- * first row, so every chunk runs the same loops as a one-chunk vector.
+ * Chunk splits of one gather (one `idx` and `order`) by chunk layout, shared by the gathers of
+ * several columns of one table, and where their arrays come from; see {@link gatherVector}.
  */
-function gatherChunkedFixed(type: arrow.DataType, chunks: arrow.Data[], idx: Int32Array, order: Int32Array): arrow.Vector {
+export interface GatherSplits {
+  byLayout: Map<string, ChunkSplit>;
+  alloc: Alloc;
+}
+
+/**
+ * An empty {@link GatherSplits}; with a scratch `alloc`, the splits live as long as its arrays.
+ * @example const splits = gatherSplits(); gatherVector(a, idx, order, splits); gatherVector(b, idx, order, splits);
+ */
+export function gatherSplits(alloc: Alloc = FRESH): GatherSplits {
+  return { byLayout: new Map(), alloc };
+}
+
+/**
+ * Splits `order` by source chunk (keeping its order within each chunk) and rebases `idx` to each
+ * chunk's first row, so every chunk runs the same loops as a one-chunk vector. With `memo`, computed
+ * once per chunk layout and shared by every column of the same table.
+ */
+function chunkSplit(chunks: arrow.Data[], idx: Int32Array, order: Int32Array, memo?: GatherSplits): ChunkSplit {
+  const key = chunks.map((d) => d.length).join(",");
+  const cached = memo?.byLayout.get(key);
+  if (cached) return cached;
+  const alloc = memo?.alloc ?? FRESH;
   const n = idx.length;
   const k = chunks.length;
   const starts = new Float64Array(k + 1);
@@ -311,8 +347,8 @@ function gatherChunkedFixed(type: arrow.DataType, chunks: arrow.Data[], idx: Int
     }
     return lo;
   };
-  const local = new Int32Array(n);
-  const which = new Int32Array(order.length);
+  const local = alloc.int32(n);
+  const which = alloc.int32(order.length);
   const segStart = new Int32Array(k + 1);
   for (let q = 0; q < order.length; q++) {
     const i = order[q];
@@ -322,26 +358,70 @@ function gatherChunkedFixed(type: arrow.DataType, chunks: arrow.Data[], idx: Int
     segStart[c + 1]++;
   }
   for (let c = 0; c < k; c++) segStart[c + 1] += segStart[c];
-  const split = new Int32Array(order.length);
+  const split = alloc.int32(order.length);
   const fill = segStart.slice(0, k);
   for (let q = 0; q < order.length; q++) split[fill[which[q]]++] = order[q];
+  const result = { local, split, segStart };
+  memo?.byLayout.set(key, result);
+  return result;
+}
 
-  const first = chunks[0].values as NumericArray;
-  const out = new (first.constructor as unknown as NumericArrayCtor)(n);
-  const valid = new Uint8Array(((n + 63) & ~63) >> 3);
+/**
+ * Marks in `valid` (an Arrow bitmap, zeroed) the rows of each chunk's segment whose source row is not
+ * null; returns the null count of the `n` output rows (rows outside every segment are null).
+ */
+function gatherChunkedValidity(chunks: arrow.Data[], s: ChunkSplit, n: number, valid: Uint8Array): number {
   let validRows = 0;
-  for (let c = 0; c < k; c++) {
+  for (let c = 0; c < chunks.length; c++) {
     const d = chunks[c];
-    const seg = split.subarray(segStart[c], segStart[c + 1]);
+    const seg = s.split.subarray(s.segStart[c], s.segStart[c + 1]);
     if (seg.length === 0) continue;
-    gatherFixedInto((d.values as NumericArray).subarray(0, d.length) as NumericArray, local, seg, out);
-    // Each call returns n minus the rows it marked valid; rows outside every segment are null.
+    // Each call returns n minus the rows it marked valid.
     const hasNulls = d.nullCount > 0 && d.nullBitmap && d.nullBitmap.length > 0;
-    const notMarked = hasNulls ? gatherValidityBits(d.nullBitmap as Uint8Array, d.offset, local, seg, valid) : gatherValidity(null, local, seg, valid);
+    const notMarked = hasNulls ? gatherValidityBits(d.nullBitmap as Uint8Array, d.offset, s.local, seg, valid) : gatherValidity(null, s.local, seg, valid);
     validRows += n - notMarked;
   }
-  const nullCount = n - validRows;
+  return n - validRows;
+}
+
+/**
+ * The gather of a fixed-width vector of several chunks (a table read row group by row group) read
+ * in place, chunk by chunk, instead of first copying the whole source into one buffer.
+ */
+function gatherChunkedFixed(type: arrow.DataType, chunks: arrow.Data[], idx: Int32Array, order: Int32Array, memo?: GatherSplits): arrow.Vector {
+  const n = idx.length;
+  const s = chunkSplit(chunks, idx, order, memo);
+  const first = chunks[0].values as NumericArray;
+  const out = new (first.constructor as unknown as NumericArrayCtor)(n);
+  for (let c = 0; c < chunks.length; c++) {
+    const d = chunks[c];
+    const seg = s.split.subarray(s.segStart[c], s.segStart[c + 1]);
+    if (seg.length > 0) gatherFixedInto((d.values as NumericArray).subarray(0, d.length) as NumericArray, s.local, seg, out);
+  }
+  const valid = new Uint8Array(((n + 63) & ~63) >> 3);
+  const nullCount = gatherChunkedValidity(chunks, s, n, valid);
   const data = arrow.makeData({ type: type as arrow.Int, length: n, nullCount, nullBitmap: nullCount > 0 ? valid : undefined, data: out as never });
+  return arrow.makeVector(data) as arrow.Vector;
+}
+
+/** Like {@link gatherChunkedFixed}, for UTF-8 strings (32-bit offsets). */
+function gatherChunkedUtf8(chunks: arrow.Data[], idx: Int32Array, order: Int32Array, memo?: GatherSplits): arrow.Vector {
+  const n = idx.length;
+  const s = chunkSplit(chunks, idx, order, memo);
+  const valid = new Uint8Array(((n + 63) & ~63) >> 3);
+  const nullCount = gatherChunkedValidity(chunks, s, n, valid);
+  const offsets = new Int32Array(n + 1);
+  for (let c = 0; c < chunks.length; c++) {
+    const seg = s.split.subarray(s.segStart[c], s.segStart[c + 1]);
+    if (seg.length > 0) utf8Lengths(chunks[c].valueOffsets as Int32Array, s.local, seg, valid, offsets);
+  }
+  for (let i = 0; i < n; i++) offsets[i + 1] += offsets[i];
+  const bytes = new Uint8Array(offsets[n]);
+  for (let c = 0; c < chunks.length; c++) {
+    const seg = s.split.subarray(s.segStart[c], s.segStart[c + 1]);
+    if (seg.length > 0) copyUtf8(chunks[c].valueOffsets as Int32Array, chunks[c].values as Uint8Array, s.local, seg, valid, offsets, bytes);
+  }
+  const data = arrow.makeData({ type: new arrow.Utf8(), length: n, nullCount, nullBitmap: nullCount > 0 ? valid : undefined, valueOffsets: offsets, data: bytes });
   return arrow.makeVector(data) as arrow.Vector;
 }
 
@@ -460,14 +540,19 @@ function gatherUtf8(so: Int32Array, src: Uint8Array, idx: Int32Array, order: Int
 function utf8Offsets(so: Int32Array, idx: Int32Array, order: Int32Array, valid: Uint8Array): Int32Array {
   const n = idx.length;
   const offsets = new Int32Array(n + 1);
+  utf8Lengths(so, idx, order, valid, offsets);
+  for (let i = 0; i < n; i++) offsets[i + 1] += offsets[i];
+  return offsets;
+}
+
+/** Writes the length of each valid row `i` in `order` to `offsets[i + 1]`. */
+function utf8Lengths(so: Int32Array, idx: Int32Array, order: Int32Array, valid: Uint8Array, offsets: Int32Array): void {
   for (let k = 0; k < order.length; k++) {
     const i = order[k];
     if (!((valid[i >> 3] >> (i & 7)) & 1)) continue;
     const j = idx[i];
     offsets[i + 1] = so[j + 1] - so[j];
   }
-  for (let i = 0; i < n; i++) offsets[i + 1] += offsets[i];
-  return offsets;
 }
 
 function copyUtf8(so: Int32Array, src: Uint8Array, idx: Int32Array, order: Int32Array, valid: Uint8Array, offsets: Int32Array, bytes: Uint8Array): void {
@@ -490,15 +575,27 @@ function copyUtf8(so: Int32Array, src: Uint8Array, idx: Int32Array, order: Int32
 const TWO_32 = 4294967296;
 
 /** Converts a BigInt64Array to float64 numbers without a BigInt per element (exact below 2^53). */
-function int64ToFloat(values: BigInt64Array, scale: number): Float64Array {
+function int64ToFloat(values: BigInt64Array, scale: number, alloc: Alloc = FRESH): Float64Array {
   const n = values.length;
-  const words = new Int32Array(values.buffer, values.byteOffset, n * 2);
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    // Little-endian: low word unsigned, high word signed.
-    out[i] = (words[2 * i + 1] * TWO_32 + (words[2 * i] >>> 0)) * scale;
-  }
+  const out = alloc.float64(n);
+  int64ToFloatInto(new Int32Array(values.buffer, values.byteOffset, n * 2), n, scale, out, 0);
   return out;
+}
+
+/** Writes `length` int64 values, held as pairs of 32-bit words, times `scale` into `out` from `at`. */
+function int64ToFloatInto(words: Int32Array, length: number, scale: number, out: Float64Array, at: number): void {
+  for (let i = 0; i < length; i++) {
+    // Little-endian: low word unsigned, high word signed.
+    out[at + i] = (words[2 * i + 1] * TWO_32 + (words[2 * i] >>> 0)) * scale;
+  }
+}
+
+/** Sets `out[at + i]` to NaN for each of `length` rows whose bit (from bit `offset`) is clear in an Arrow null bitmap. */
+function nullBitsToNaN(bitmap: Uint8Array, offset: number, length: number, out: Float64Array, at: number): void {
+  for (let i = 0; i < length; i++) {
+    const b = offset + i;
+    if (!((bitmap[b >> 3] >> (b & 7)) & 1)) out[at + i] = Number.NaN;
+  }
 }
 
 /**
@@ -521,7 +618,7 @@ export function parseTimestampMicros(s: string): number {
  * Reads a column of timestamps as epoch microseconds (NaN for null). Accepts Arrow timestamps of any
  * unit, dates, numbers (epoch milliseconds) and strings (ISO 8601; timezone-less strings are UTC).
  */
-export function timestampMicros(vector: arrow.Vector, what: string): Float64Array {
+export function timestampMicros(vector: arrow.Vector, what: string, alloc: Alloc = FRESH): Float64Array {
   const type = vector.type as arrow.DataType;
   const n = vector.length;
   let out: Float64Array;
@@ -529,9 +626,23 @@ export function timestampMicros(vector: arrow.Vector, what: string): Float64Arra
     const unit = arrow.DataType.isTimestamp(type) ? (type as arrow.Timestamp).unit : arrow.TimeUnit.MILLISECOND;
     const scale =
       unit === arrow.TimeUnit.SECOND ? 1e6 : unit === arrow.TimeUnit.MILLISECOND ? 1e3 : unit === arrow.TimeUnit.MICROSECOND ? 1 : 1e-3;
+    const chunks = vector.data as arrow.Data[];
+    if (chunks.length > 1 && chunks.every((d) => d.values instanceof BigInt64Array)) {
+      // Several chunks (a table read row group by row group): converted chunk by chunk, no flat copy first.
+      out = alloc.float64(n);
+      let at = 0;
+      for (const d of chunks) {
+        const v = d.values as BigInt64Array;
+        int64ToFloatInto(new Int32Array(v.buffer, v.byteOffset, d.length * 2), d.length, scale, out, at);
+        if (d.nullCount > 0 && d.nullBitmap && d.nullBitmap.length > 0) nullBitsToNaN(d.nullBitmap, d.offset, d.length, out, at);
+        at += d.length;
+      }
+      if (unit === arrow.TimeUnit.NANOSECOND) for (let i = 0; i < n; i++) out[i] = Math.floor(out[i]);
+      return out;
+    }
     const flat = flattenColumn(vector);
     if (flat.kind === "fixed" && flat.values instanceof BigInt64Array) {
-      out = int64ToFloat(flat.values, scale);
+      out = int64ToFloat(flat.values, scale, alloc);
       if (unit === arrow.TimeUnit.NANOSECOND) for (let i = 0; i < n; i++) out[i] = Math.floor(out[i]);
       applyNulls(out, flat.valid);
       return out;
@@ -634,21 +745,37 @@ function keyValues(vector: arrow.Vector): { nums: Float64Array | null; valid: Ui
   return { nums: null, valid: null, values: flat.values.map((v) => (v === null ? undefined : typeof v === "bigint" ? String(v) : v)) };
 }
 
+/** One chunk of a signed Int32/Int64 column as 32-bit words, with its validity bitmap when it has nulls. */
+interface IntChunk {
+  words: Int32Array;
+  length: number;
+  bitmap: Uint8Array | null;
+  bitOffset: number;
+}
+
 /**
- * A single-chunk signed Int32/Int64 column read as 32-bit words (`stride` 2: little-endian low and high
- * word per value), with its validity bitmap when it has nulls; null for any other column.
+ * A signed Int32/Int64 column read chunk by chunk as 32-bit words (`stride` 2: little-endian low and
+ * high word per value), straight from its Arrow buffers (nothing copied, whatever the number of
+ * chunks); null for any other column.
  */
-function intWords(vector: arrow.Vector): { words: Int32Array; stride: 1 | 2; length: number; bitmap: Uint8Array | null; bitOffset: number } | null {
-  const chunks = vector.data as arrow.Data[];
+function intWords(vector: arrow.Vector): { chunks: IntChunk[]; stride: 1 | 2; length: number; nulls: boolean } | null {
+  const data = vector.data as arrow.Data[];
   const t = vector.type as arrow.DataType;
-  if (chunks.length !== 1 || !arrow.DataType.isInt(t) || !(t as arrow.Int).isSigned) return null;
-  const d = chunks[0];
+  if (!arrow.DataType.isInt(t) || !(t as arrow.Int).isSigned) return null;
   const bits = (t as arrow.Int).bitWidth;
   if (bits !== 32 && bits !== 64) return null;
-  const v = d.values as Int32Array | BigInt64Array;
   const stride = bits === 64 ? 2 : 1;
-  const bitmap = d.nullCount > 0 && d.nullBitmap && d.nullBitmap.length > 0 ? d.nullBitmap : null;
-  return { words: new Int32Array(v.buffer, v.byteOffset, d.length * stride), stride, length: d.length, bitmap, bitOffset: d.offset };
+  const chunks: IntChunk[] = [];
+  let nulls = false;
+  for (const d of data) {
+    const v = d.values as Int32Array | BigInt64Array;
+    if (!ArrayBuffer.isView(v)) return null;
+    const bitmap = d.nullCount > 0 && d.nullBitmap && d.nullBitmap.length > 0 ? d.nullBitmap : null;
+    if (bitmap) nulls = true;
+    // Sliced fixed-width data already has its value buffer sliced; its null bits start at `offset`.
+    chunks.push({ words: new Int32Array(v.buffer, v.byteOffset, d.length * stride), length: d.length, bitmap, bitOffset: d.offset });
+  }
+  return { chunks, stride, length: vector.length, nulls };
 }
 
 /**
@@ -660,14 +787,23 @@ function intWords(vector: arrow.Vector): { words: Int32Array; stride: 1 | 2; len
 function smallIntKeyCodes(left: arrow.Vector, right: arrow.Vector): { left: Int32Array; right: Int32Array; groups: number } | null {
   const l = intWords(left);
   const r = intWords(right);
-  if (!l || !r || l.bitmap || l.length === 0) return null;
-  const range = int32Range(l.words, l.stride, l.length);
+  if (!l || !r || l.nulls || l.length === 0) return null;
+  const range = int32Range(l.chunks, l.stride);
   if (range === null || range.max - range.min + 1 > Math.max(1 << 20, 4 * (l.length + r.length))) return null;
   const table = new Int32Array(range.max - range.min + 1).fill(-1);
   const lc = new Int32Array(l.length);
-  const groups = codeLeft(l.words, l.stride, range.min, table, lc);
+  let groups = 0;
+  let at = 0;
+  for (const c of l.chunks) {
+    groups = codeLeft(c.words, l.stride, c.length, range.min, table, groups, lc, at);
+    at += c.length;
+  }
   const rc = new Int32Array(r.length);
-  codeRight(r.words, r.stride, r.bitmap, r.bitOffset, range.min, table, table.length, rc);
+  at = 0;
+  for (const c of r.chunks) {
+    codeRight(c.words, r.stride, c.length, c.bitmap, c.bitOffset, range.min, table, table.length, rc, at);
+    at += c.length;
+  }
   return { left: lc, right: rc, groups };
 }
 
@@ -675,23 +811,32 @@ function smallIntKeyCodes(left: arrow.Vector, right: arrow.Vector): { left: Int3
  * Key codes for a join, where equal keys only need to share a code: like {@link keyCodes}, except that
  * one integer key column whose values span a compact range is coded by value − min (no lookup table,
  * no first-appearance numbering). Codes lie in 0..groups-1 but some may be unused, and a right row
- * whose key the left side lacks gets -1 or a code no left row has.
+ * whose key the left side lacks gets -1 or a code no left row has. Integer columns of several chunks
+ * (a table read row group by row group) are read in place.
  * @example
  * joinKeyCodes([vectorFromArray([7, 5, 7])], [vectorFromArray([5, 9])]) // { left: [2, 0, 2], right: [0, -1], groups: 3 }
  */
-export function joinKeyCodes(left: arrow.Vector[], right: arrow.Vector[]): { left: Int32Array; right: Int32Array; groups: number } {
+export function joinKeyCodes(left: arrow.Vector[], right: arrow.Vector[], alloc: Alloc = FRESH): { left: Int32Array; right: Int32Array; groups: number } {
   if (left.length === 1) {
     const l = intWords(left[0]);
     const r = intWords(right[0]);
-    if (l && r && !l.bitmap && l.length > 0) {
-      const range = int32Range(l.words, l.stride, l.length);
+    if (l && r && !l.nulls && l.length > 0) {
+      const range = int32Range(l.chunks, l.stride);
       // Compact: the per-code state of a join stays about as small as per-row arrays.
       if (range !== null && range.max - range.min + 1 <= Math.max(65_536, l.length)) {
-        const lc = new Int32Array(l.length);
-        slotLeft(l.words, l.stride, range.min, lc);
-        const rc = new Int32Array(r.length);
+        const lc = alloc.int32(l.length);
+        let at = 0;
+        for (const c of l.chunks) {
+          slotLeft(c.words, l.stride, c.length, range.min, lc, at);
+          at += c.length;
+        }
+        const rc = alloc.int32(r.length);
         const span = range.max - range.min + 1;
-        codeRight(r.words, r.stride, r.bitmap, r.bitOffset, range.min, null, span, rc);
+        at = 0;
+        for (const c of r.chunks) {
+          codeRight(c.words, r.stride, c.length, c.bitmap, c.bitOffset, range.min, null, span, rc, at);
+          at += c.length;
+        }
         return { left: lc, right: rc, groups: span };
       }
     }
@@ -699,20 +844,27 @@ export function joinKeyCodes(left: arrow.Vector[], right: arrow.Vector[]): { lef
   return keyCodes(left, right);
 }
 
-/** Codes by value − min. */
-function slotLeft(words: Int32Array, stride: 1 | 2, min: number, codes: Int32Array): void {
-  for (let i = 0; i < codes.length; i++) codes[i] = words[stride * i] - min;
+/** Codes by value − min of `length` values, written from `codes[at]`. */
+function slotLeft(words: Int32Array, stride: 1 | 2, length: number, min: number, codes: Int32Array, at: number): void {
+  for (let i = 0; i < length; i++) codes[at + i] = words[stride * i] - min;
 }
 
-/** min and max of `length` integer values held as 32-bit words, or null when some do not fit in int32. */
-function int32Range(words: Int32Array, stride: 1 | 2, length: number): { min: number; max: number } | null {
-  let min = 2147483647;
-  let max = -2147483648;
+/** min and max of integer values held as 32-bit words, or null when some do not fit in int32. */
+function int32Range(chunks: IntChunk[], stride: 1 | 2): { min: number; max: number } | null {
+  const range = { min: 2147483647, max: -2147483648 };
+  for (const c of chunks) if (!chunkRange(c.words, stride, c.length, range)) return null;
+  return range;
+}
+
+/** Widens `range` by one chunk's values; false when some do not fit in int32. */
+function chunkRange(words: Int32Array, stride: 1 | 2, length: number, range: { min: number; max: number }): boolean {
+  let min = range.min;
+  let max = range.max;
   if (stride === 2) {
     for (let i = 0; i < length; i++) {
       const v = words[2 * i];
       // Fits in int32 when the high word is the sign extension of the low word.
-      if (words[2 * i + 1] !== v >> 31) return null;
+      if (words[2 * i + 1] !== v >> 31) return false;
       if (v < min) min = v;
       if (v > max) max = v;
     }
@@ -723,46 +875,52 @@ function int32Range(words: Int32Array, stride: 1 | 2, length: number): { min: nu
       if (v > max) max = v;
     }
   }
-  return { min, max };
+  range.min = min;
+  range.max = max;
+  return true;
 }
 
-/** Codes of the left side in order of first appearance, recorded in `table` by value − min; returns their count. */
-function codeLeft(words: Int32Array, stride: 1 | 2, min: number, table: Int32Array, codes: Int32Array): number {
-  let next = 0;
-  for (let i = 0; i < codes.length; i++) {
+/**
+ * Codes of the left side in order of first appearance, recorded in `table` by value − min, written
+ * from `codes[at]`; `next` is the count of codes given so far, and the new count is returned.
+ */
+function codeLeft(words: Int32Array, stride: 1 | 2, length: number, min: number, table: Int32Array, next: number, codes: Int32Array, at: number): number {
+  for (let i = 0; i < length; i++) {
     const slot = words[stride * i] - min;
     let id = table[slot];
     if (id < 0) {
       id = next++;
       table[slot] = id;
     }
-    codes[i] = id;
+    codes[at + i] = id;
   }
   return next;
 }
 
 /**
- * Codes of the right side: `table[value − min]`, or value − min itself when `table` is null; -1 for
- * nulls and values outside the `span` of codes.
+ * Codes of the right side, written from `codes[at]`: `table[value − min]`, or value − min itself
+ * when `table` is null; -1 for nulls and values outside the `span` of codes.
  */
 function codeRight(
   words: Int32Array,
   stride: 1 | 2,
+  length: number,
   bitmap: Uint8Array | null,
   bitOffset: number,
   min: number,
   table: Int32Array | null,
   span: number,
   codes: Int32Array,
+  at: number,
 ): void {
-  for (let i = 0; i < codes.length; i++) {
+  for (let i = 0; i < length; i++) {
     let code = -1;
     if (bitmap === null || (bitmap[(bitOffset + i) >> 3] >> ((bitOffset + i) & 7)) & 1) {
       const v = words[stride * i];
       const slot = v - min;
       if (slot >= 0 && slot < span && (stride === 1 || words[2 * i + 1] === v >> 31)) code = table === null ? slot : table[slot];
     }
-    codes[i] = code;
+    codes[at + i] = code;
   }
 }
 

@@ -6,7 +6,8 @@
  */
 import * as arrow from "apache-arrow";
 import { FeatureStoreError, InvalidArgumentError, SchemaMismatchError } from "../errors";
-import { gatherOrder, gatherVector, joinKeyCodes, keyFamily, timestampMicros } from "./columns";
+import { gatherOrder, gatherSplits, gatherVector, joinKeyCodes, keyFamily, timestampMicros } from "./columns";
+import { type Alloc, FRESH, Scratch } from "./scratch";
 import { type Ttl, ttlMicros } from "./ttl";
 
 /** The feature-side rows of one view, prepared for point-in-time lookups. */
@@ -37,12 +38,12 @@ export interface PointInTimeIndexInput {
  * const idx = pointInTimeIndices({ featureKeys, featureTs, featureCreated: null, entityKeys, entityTs,
  *   ttlMicros: null, filterByCreatedTimestamp: false });
  */
-export function pointInTimeIndices(input: PointInTimeIndexInput): Int32Array {
+export function pointInTimeIndices(input: PointInTimeIndexInput, alloc: Alloc = FRESH): Int32Array {
   const ne = input.entityTs.length;
-  if (ne === 0 || input.featureTs.length === 0) return new Int32Array(ne).fill(-1);
-  const codes = joinKeyCodes(input.featureKeys, input.entityKeys);
-  if (input.filterByCreatedTimestamp && input.featureCreated !== null) return groupedSearch(input, codes);
-  return asofWalk(input, codes);
+  if (ne === 0 || input.featureTs.length === 0) return alloc.int32(ne).fill(-1);
+  const codes = joinKeyCodes(input.featureKeys, input.entityKeys, alloc);
+  if (input.filterByCreatedTimestamp && input.featureCreated !== null) return groupedSearch(input, codes, alloc);
+  return asofWalk(input, codes, alloc);
 }
 
 /** Rows of a time column in ascending time order, with the times in that order. */
@@ -66,12 +67,12 @@ const MAX_BUCKET_DEPTH = 4;
  * @example
  * sortTimes(Float64Array.from([3, NaN, 1, 3])) // { order: Int32Array [2, 0, 3], sorted: Float64Array [1, 3, 3] }
  */
-export function sortTimes(values: Float64Array): TimeOrder {
+export function sortTimes(values: Float64Array, alloc: Alloc = FRESH): TimeOrder {
   if (isAscending(values)) return { order: null, sorted: values };
   const { count, min, max } = scanTimes(values);
-  const order = new Int32Array(count);
-  const sorted = new Float64Array(count);
-  sortInto(values, null, count, min, max, order, sorted, 0, 0);
+  const order = alloc.int32(count);
+  const sorted = alloc.float64(count);
+  sortInto(values, null, count, min, max, order, sorted, 0, 0, alloc);
   return { order, sorted };
 }
 
@@ -122,6 +123,7 @@ function sortInto(
   sorted: Float64Array,
   at: number,
   depth: number,
+  alloc: Alloc,
 ): void {
   const n = times.length;
   let buckets = 1;
@@ -142,7 +144,7 @@ function sortInto(
   }
   // Bucket of a time: floor((t - min) * scale), monotone in t, so buckets are in time order.
   const last = buckets - 1;
-  const ends = new Int32Array(buckets);
+  const ends = alloc.int32(buckets);
   for (let p = 0; p < n; p++) {
     const t = times[p];
     if (t !== t) continue;
@@ -176,7 +178,7 @@ function sortInto(
         if (t < bMin) bMin = t;
         if (t > bMax) bMax = t;
       }
-      sortInto(sorted.slice(lo, hi), order.slice(lo, hi), hi - lo, bMin, bMax, order, sorted, lo, depth + 1);
+      sortInto(sorted.slice(lo, hi), order.slice(lo, hi), hi - lo, bMin, bMax, order, sorted, lo, depth + 1, alloc);
     } else if (hi - lo > 1) insertionSort(order, sorted, lo, hi);
     lo = hi;
   }
@@ -213,22 +215,22 @@ function comparatorSort(order: Int32Array, sorted: Float64Array, lo: number, hi:
  * remembering per key the latest feature row seen so far. Sequential over the feature rows (which
  * are usually stored in time order already, and then not sorted or copied); no per-key sorting.
  */
-function asofWalk(input: PointInTimeIndexInput, codes: { left: Int32Array; right: Int32Array; groups: number }): Int32Array {
-  const result = new Int32Array(input.entityTs.length).fill(-1);
-  const features = sortTimes(input.featureTs);
-  const entities = sortTimes(input.entityTs);
+function asofWalk(input: PointInTimeIndexInput, codes: { left: Int32Array; right: Int32Array; groups: number }, alloc: Alloc): Int32Array {
+  const result = alloc.int32(input.entityTs.length).fill(-1);
+  const features = sortTimes(input.featureTs, alloc);
+  const entities = sortTimes(input.entityTs, alloc);
   // Entity key codes in time order, so the walk reads them sequentially.
-  const eCode = permute(codes.right, entities.order, entities.sorted.length);
+  const eCode = permute(codes.right, entities.order, entities.sorted.length, alloc);
   // Per key: the position (in time order) of its latest feature row so far, or -1. Four bytes per key
   // keep the state small enough to stay in cache while the walk updates it at random.
-  const latest = new Int32Array(codes.groups).fill(-1);
+  const latest = alloc.int32(codes.groups).fill(-1);
   walk(features.sorted, features.order, codes.left, input.featureCreated, entities.sorted, entities.order, eCode, latest, input.ttlMicros, result);
   return result;
 }
 
 /** `values[order[q]]` for q < n (`values[q]` when `order` is null). */
-function permute(values: Int32Array, order: Int32Array | null, n: number): Int32Array {
-  const out = new Int32Array(n);
+function permute(values: Int32Array, order: Int32Array | null, n: number, alloc: Alloc): Int32Array {
+  const out = alloc.int32(n);
   if (order === null) out.set(values.subarray(0, n));
   else for (let q = 0; q < n; q++) out[q] = values[order[q]];
   return out;
@@ -281,11 +283,11 @@ function walk(
  * grouped by key (counting sort) and sorted by (time, created), then a binary search per entity row
  * walking back past rows created too late.
  */
-function groupedSearch(input: PointInTimeIndexInput, codes: { left: Int32Array; right: Int32Array; groups: number }): Int32Array {
+function groupedSearch(input: PointInTimeIndexInput, codes: { left: Int32Array; right: Int32Array; groups: number }, alloc: Alloc): Int32Array {
   const { featureTs, featureCreated, entityTs } = input;
   const nf = featureTs.length;
   const ne = entityTs.length;
-  const result = new Int32Array(ne).fill(-1);
+  const result = alloc.int32(ne).fill(-1);
   const fCode = codes.left;
   const groups = codes.groups;
 
@@ -298,11 +300,11 @@ function groupedSearch(input: PointInTimeIndexInput, codes: { left: Int32Array; 
   for (let g = 0; g < groups; g++) start[g + 1] += start[g];
   const fill = start.slice(0, groups);
   const m = start[groups];
-  const order = new Int32Array(m);
+  const order = alloc.int32(m);
   // Times are scattered into group order in the same pass (sequential reads, one random write
   // each), so the per-group sort and the searches below touch contiguous memory.
-  const sortedTs = new Float64Array(m);
-  const sortedCr = new Float64Array(m);
+  const sortedTs = alloc.float64(m);
+  const sortedCr = alloc.float64(m);
   const created = featureCreated;
   for (let i = 0; i < nf; i++) {
     const g = fCode[i];
@@ -455,27 +457,37 @@ export function pointInTimeJoin(entityRows: arrow.Table, featureRows: arrow.Tabl
   const entityKeys = keys.map((k) => requireColumn(entityRows, k, "entity rows"));
   const featureKeys = keys.map((k) => requireColumn(featureRows, k, "feature rows"));
   checkKeyTypes(keys, entityKeys, featureKeys, "feature rows");
-  const idx = pointInTimeIndices({
-    entityKeys,
-    featureKeys,
-    entityTs: timestampMicros(requireColumn(entityRows, ets, "entity rows"), `entity rows column "${ets}"`),
-    featureTs: timestampMicros(requireColumn(featureRows, fts, "feature rows"), `feature rows column "${fts}"`),
-    featureCreated: cts ? timestampMicros(requireColumn(featureRows, cts, "feature rows"), `feature rows column "${cts}"`) : null,
-    ttlMicros: ttlMicros(options.ttl ?? null),
-    filterByCreatedTimestamp: options.filterByCreatedTimestamp ?? false,
-  });
-  const columns: Record<string, arrow.Vector> = {};
-  for (const f of entityRows.schema.fields) columns[f.name] = entityRows.getChild(f.name) as arrow.Vector;
-  const order = gatherOrder(idx, featureRows.numRows);
-  features.forEach((f, i) => {
-    if (outNames[i] in columns) {
-      throw new FeatureStoreError(
-        `pointInTimeJoin: output column "${outNames[i]}" already exists in the entity rows; rename the feature with outputNames.`,
-      );
-    }
-    columns[outNames[i]] = gatherVector(requireColumn(featureRows, f, "feature rows"), idx, order);
-  });
-  return new arrow.Table(columns);
+  // The temporary arrays (times, key codes, orders) come from scratch memory kept between calls.
+  const scratch = new Scratch();
+  try {
+    const idx = pointInTimeIndices(
+      {
+        entityKeys,
+        featureKeys,
+        entityTs: timestampMicros(requireColumn(entityRows, ets, "entity rows"), `entity rows column "${ets}"`, scratch),
+        featureTs: timestampMicros(requireColumn(featureRows, fts, "feature rows"), `feature rows column "${fts}"`, scratch),
+        featureCreated: cts ? timestampMicros(requireColumn(featureRows, cts, "feature rows"), `feature rows column "${cts}"`, scratch) : null,
+        ttlMicros: ttlMicros(options.ttl ?? null),
+        filterByCreatedTimestamp: options.filterByCreatedTimestamp ?? false,
+      },
+      scratch,
+    );
+    const columns: Record<string, arrow.Vector> = {};
+    for (const f of entityRows.schema.fields) columns[f.name] = entityRows.getChild(f.name) as arrow.Vector;
+    const order = gatherOrder(idx, featureRows.numRows, scratch);
+    const splits = gatherSplits(scratch);
+    features.forEach((f, i) => {
+      if (outNames[i] in columns) {
+        throw new FeatureStoreError(
+          `pointInTimeJoin: output column "${outNames[i]}" already exists in the entity rows; rename the feature with outputNames.`,
+        );
+      }
+      columns[outNames[i]] = gatherVector(requireColumn(featureRows, f, "feature rows"), idx, order, splits);
+    });
+    return new arrow.Table(columns);
+  } finally {
+    scratch.release();
+  }
 }
 
 /**

@@ -127,6 +127,8 @@ export function badValues(
   matched: Uint8Array | null = null,
 ): { count: number; examples: BadValue[] } {
   const rule = valueRule(schema, field);
+  // A nullable feature with no rule on its values (a plain number or string): nothing can be bad.
+  if (rule.nullable && !rule.int && rule.min === -Infinity && rule.max === Infinity && !rule.allowed && !rule.zod) return { count: 0, examples: [] };
   const col = flattenColumn(vector);
   const examples: BadValue[] = [];
   let count = 0;

@@ -7,9 +7,10 @@ import { randomBytes } from "node:crypto";
 import * as arrow from "apache-arrow";
 import { FeatureStoreError, InvalidArgumentError, SchemaMismatchError } from "../errors";
 import { rowsOf, tableFromRows } from "../frame/table";
+import { recycleTable } from "../io/parquet/pool";
 import { quoteIdent } from "../warehouse/identifiers";
 import { Warehouse } from "../warehouse/warehouse";
-import { flattenColumn, gatherColumn, gatherOrder, gatherVector, keyFamily, timestampMicros, valueToMicros } from "./columns";
+import { flattenColumn, gatherColumn, gatherOrder, gatherSplits, gatherVector, keyFamily, timestampMicros, valueToMicros } from "./columns";
 import {
   type EntityKeyOf,
   type FeatureItem,
@@ -25,6 +26,7 @@ import { type PointInTimeIndexResult, ensurePointInTimeIndex, findPointInTimeInd
 import { type PointInTimePlan, ROW_ORDER_COLUMN, matchedColumn, pointInTimeSql, sourceFromItem } from "./point-in-time-sql";
 import { checkAndConform, checkSourceSchema, conformColumn, type QualityReport, qualityReport } from "./quality";
 import { type RegisteredView, ensureSchema, listRegisteredViews, registerViews } from "./registry";
+import { Scratch } from "./scratch";
 import { describeSource, readSourceRows } from "./source-reader";
 import { isWarehouseSource } from "./sources";
 
@@ -264,58 +266,91 @@ export class FeatureStore<V extends AnyFeatureView = AnyFeatureView> {
 
   private async historicalInProcess(entity: arrow.Table, parts: ResolvedView[], ts: string, byCreated: boolean): Promise<arrow.Table> {
     checkEntityColumns(entity, parts, ts);
-    const entityTs = timestampMicros(entity.getChild(ts) as arrow.Vector, `entity rows column "${ts}"`);
-    let minTs = Infinity;
-    let maxTs = -Infinity;
-    for (let i = 0; i < entityTs.length; i++) {
-      const t = entityTs[i];
-      if (t < minTs) minTs = t;
-      if (t > maxTs) maxTs = t;
+    // Temporary arrays (times, key codes, orders) come from scratch memory kept between calls; none
+    // of them ends up in the result.
+    const callScratch = new Scratch();
+    try {
+      const entityTs = timestampMicros(entity.getChild(ts) as arrow.Vector, `entity rows column "${ts}"`, callScratch);
+      let minTs = Infinity;
+      let maxTs = -Infinity;
+      for (let i = 0; i < entityTs.length; i++) {
+        const t = entityTs[i];
+        if (t < minTs) minTs = t;
+        if (t > maxTs) maxTs = t;
+      }
+      const columns = entityColumns(entity, ts);
+      for (const part of parts) {
+        const scratch = new Scratch();
+        try {
+          const conformed = await this.joinPart(entity, part, entityTs, minTs, maxTs, byCreated, scratch);
+          part.features.forEach((f, i) => {
+            columns[f.outputName] = conformed[i];
+          });
+        } finally {
+          scratch.release();
+        }
+      }
+      return new arrow.Table(columns);
+    } finally {
+      callScratch.release();
     }
-    const columns = entityColumns(entity, ts);
-    for (const part of parts) {
-      const view = part.view;
-      const names = part.features.map((f) => f.feature);
-      let idx: Int32Array;
-      let source: arrow.Table | null = null;
-      const keyCols = view.entity.joinKeys.map((k) => entity.getChild(k) as arrow.Vector);
-      if (entity.numRows === 0 || minTs > maxTs) {
-        idx = new Int32Array(entity.numRows).fill(-1);
-      } else {
-        source = await readSourceRows({ warehouse: this.warehouse, lake: this.lake }, view, names, {
-          from: view.ttlMicros === null ? null : minTs - view.ttlMicros,
-          to: maxTs,
-        });
-        const featureKeys = view.entity.joinKeys.map((k) => source!.getChild(k) as arrow.Vector);
-        checkKeys(view, keyCols, featureKeys);
-        idx = pointInTimeIndices({
+  }
+
+  /** The feature columns of one view for the entity rows (in-process); temporary arrays from `scratch`. */
+  private async joinPart(
+    entity: arrow.Table,
+    part: ResolvedView,
+    entityTs: Float64Array,
+    minTs: number,
+    maxTs: number,
+    byCreated: boolean,
+    scratch: Scratch,
+  ): Promise<arrow.Vector[]> {
+    const view = part.view;
+    const names = part.features.map((f) => f.feature);
+    let idx: Int32Array;
+    let source: arrow.Table | null = null;
+    const keyCols = view.entity.joinKeys.map((k) => entity.getChild(k) as arrow.Vector);
+    if (entity.numRows === 0 || minTs > maxTs) {
+      idx = new Int32Array(entity.numRows).fill(-1);
+    } else {
+      source = await readSourceRows({ warehouse: this.warehouse, lake: this.lake }, view, names, {
+        from: view.ttlMicros === null ? null : minTs - view.ttlMicros,
+        to: maxTs,
+      });
+      const featureKeys = view.entity.joinKeys.map((k) => source!.getChild(k) as arrow.Vector);
+      checkKeys(view, keyCols, featureKeys);
+      idx = pointInTimeIndices(
+        {
           entityKeys: keyCols,
           featureKeys,
           entityTs,
-          featureTs: timestampMicros(source.getChild(view.source.timestamp) as arrow.Vector, `${describeSource(view)} column "${view.source.timestamp}"`),
+          featureTs: timestampMicros(source.getChild(view.source.timestamp) as arrow.Vector, `${describeSource(view)} column "${view.source.timestamp}"`, scratch),
           featureCreated: view.source.createdTimestamp
-            ? timestampMicros(source.getChild(view.source.createdTimestamp) as arrow.Vector, `${describeSource(view)} column "${view.source.createdTimestamp}"`)
+            ? timestampMicros(source.getChild(view.source.createdTimestamp) as arrow.Vector, `${describeSource(view)} column "${view.source.createdTimestamp}"`, scratch)
             : null,
           ttlMicros: view.ttlMicros,
           filterByCreatedTimestamp: byCreated,
-        });
-      }
-      const order = source ? gatherOrder(idx, source.numRows) : null;
-      const gathered = part.features.map(({ feature }) => {
-        const field = view.featureFields.find((f) => f.name === feature)!;
-        const vector = source && order
-          ? gatherVector(source.getChild(feature) as arrow.Vector, idx, order)
-          : (arrow.vectorFromArray(new Array<null>(entity.numRows).fill(null), field.type as never) as arrow.Vector);
-        return { feature, vector };
-      });
-      const matched = new Uint8Array(idx.length);
-      for (let i = 0; i < idx.length; i++) matched[i] = idx[i] >= 0 ? 1 : 0;
-      const conformed = checkAndConform(view, gathered, keyLabeller(view, keyCols), matched);
-      part.features.forEach((f, i) => {
-        columns[f.outputName] = conformed[i];
-      });
+        },
+        scratch,
+      );
     }
-    return new arrow.Table(columns);
+    const order = source ? gatherOrder(idx, source.numRows, scratch) : null;
+    const splits = gatherSplits(scratch);
+    const gathered = part.features.map(({ feature }) => {
+      const field = view.featureFields.find((f) => f.name === feature)!;
+      const vector = source && order
+        ? gatherVector(source.getChild(feature) as arrow.Vector, idx, order, splits)
+        : (arrow.vectorFromArray(new Array<null>(entity.numRows).fill(null), field.type as never) as arrow.Vector);
+      return { feature, vector };
+    });
+    const matched = scratch.uint8(idx.length);
+    for (let i = 0; i < idx.length; i++) matched[i] = idx[i] >= 0 ? 1 : 0;
+    const conformed = checkAndConform(view, gathered, keyLabeller(view, keyCols), matched);
+    // The gathers copied what the result keeps: the rows read from the lake go back to the
+    // decoding workers, whose next read reuses their memory.
+    if (source && view.source.kind === "lakeDataset") recycleTable(source);
+    return conformed;
   }
 
   private async historicalInWarehouse(

@@ -1,6 +1,6 @@
 import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { flattenColumn, gatherColumn, gatherOrder, gatherVector, joinKeyCodes, keyCodes } from "../../src/features/columns";
+import { flattenColumn, gatherColumn, gatherOrder, gatherSplits, gatherVector, joinKeyCodes, keyCodes, timestampMicros } from "../../src/features/columns";
 
 const int64 = (xs: (number | null)[]) => arrow.vectorFromArray(xs.map((x) => (x === null ? null : BigInt(x))), new arrow.Int64());
 const int32 = (xs: (number | null)[]) => arrow.vectorFromArray(xs, new arrow.Int32());
@@ -148,5 +148,84 @@ describe("gatherVector over many chunks", () => {
       expect(Array.from({ length: idx.length }, (_, i) => got.get(i))).toEqual(Array.from({ length: idx.length }, (_, i) => want.get(i)));
       expect(String(got.type)).toBe(String(type));
     }
+  });
+});
+
+describe("columns of several chunks (a table read row group by row group)", () => {
+  const chunked = (type: arrow.DataType, parts: unknown[][], sliceFirst = 0) =>
+    new arrow.Vector(parts.map((p, i) => arrow.vectorFromArray(p as never[], type as never).slice(i === 0 ? sliceFirst : 0).data[0] as arrow.Data));
+
+  it("codes integer keys in place, the same as over one chunk", () => {
+    for (const type of [new arrow.Int64(), new arrow.Int32()]) {
+      const big = type.bitWidth === 64;
+      const v = (xs: (number | null)[]) => xs.map((x) => (x === null ? null : big ? BigInt(x) : x));
+      const left = chunked(type, [v([99, 7, 5]), v([7, 6]), v([9])], 1); // 7, 5, 7, 6, 9
+      const right = chunked(type, [v([5, null]), v([9, 4, 7])]);
+      const flatLeft = arrow.vectorFromArray(v([7, 5, 7, 6, 9]) as never[], type as never);
+      const flatRight = arrow.vectorFromArray(v([5, null, 9, 4, 7]) as never[], type as never);
+      for (const f of [joinKeyCodes, keyCodes]) {
+        const got = f([left], [right]);
+        const want = f([flatLeft], [flatRight]);
+        expect([Array.from(got.left), Array.from(got.right), got.groups]).toEqual([Array.from(want.left), Array.from(want.right), want.groups]);
+      }
+      const codes = joinKeyCodes([left], [right]);
+      expect([Array.from(codes.left), Array.from(codes.right), codes.groups]).toEqual([[2, 0, 2, 1, 4], [0, -1, 4, -1, 2], 5]);
+    }
+  });
+
+  it("falls back when a chunk holds a key beyond int32 or the left side has a null", () => {
+    const left = chunked(new arrow.Int64(), [[1n, 2n], [2n ** 40n, 1n]]);
+    const codes = joinKeyCodes([left], [int64([2 ** 40, 1, 3])]);
+    expect([Array.from(codes.left), Array.from(codes.right), codes.groups]).toEqual([[0, 1, 2, 0], [2, 0, -1], 3]);
+    const withNull = joinKeyCodes([chunked(new arrow.Int64(), [[1n], [null, 3n]])], [int64([3])]);
+    expect([Array.from(withNull.left), Array.from(withNull.right), withNull.groups]).toEqual([[0, -1, 1], [1], 2]);
+  });
+
+  it("reads timestamps chunk by chunk, nulls as NaN, whatever the unit", () => {
+    // Chunks built from raw int64 values and null bitmaps, the first one sliced.
+    const data = (type: arrow.DataType, xs: (bigint | null)[]) => {
+      const bits = new Uint8Array(8);
+      xs.forEach((x, i) => (bits[i >> 3] |= x === null ? 0 : 1 << (i & 7)));
+      const nullCount = xs.filter((x) => x === null).length;
+      return arrow.makeData({ type: type as arrow.Timestamp, length: xs.length, nullCount, nullBitmap: bits, data: BigInt64Array.from(xs, (x) => x ?? 0n) });
+    };
+    const values = [5n, null, 7n, 8n, null, 1_000_000_000_000n, -3n];
+    for (const [type, scale] of [
+      [new arrow.TimestampMicrosecond("UTC"), 1],
+      [new arrow.TimestampMillisecond(), 1000],
+      [new arrow.TimestampSecond("UTC"), 1e6],
+      [new arrow.TimestampNanosecond("UTC"), 1e-3],
+    ] as const) {
+      const vector = new arrow.Vector([data(type, values.slice(0, 4)).slice(1, 3), data(type, values.slice(4, 6)), data(type, values.slice(6))]);
+      const got = Array.from(timestampMicros(vector, "ts"));
+      const want = [null, 7, 8, null, 1e12, -3].map((x) => (x === null ? Number.NaN : scale < 1 ? Math.floor(x * scale) : x * scale));
+      expect(got).toEqual(want);
+      expect(got).toEqual(Array.from(timestampMicros(arrow.makeVector(data(type, values.slice(1))), "ts")));
+    }
+  });
+
+  it("gathers UTF-8 strings in place, with nulls and sliced chunks, the same as over the flattened column", () => {
+    const vector = chunked(new arrow.Utf8(), [["skip", "a", null, "dé"], ["", "xyz"], [null, "q", "long string here"]], 1);
+    const idx = Int32Array.from([7, -1, 0, 1, 2, 3, 4, 5, 6, 2, -1]);
+    const order = gatherOrder(idx, vector.length);
+    const got = gatherVector(vector, idx, order);
+    const want = gatherColumn(flattenColumn(vector), idx, order);
+    expect(got.data.length).toBe(1);
+    expect(got.nullCount).toBe(want.nullCount);
+    expect(Array.from({ length: idx.length }, (_, i) => got.get(i))).toEqual(["long string here", null, "a", null, "dé", "", "xyz", null, "q", "dé", null]);
+    expect(Array.from({ length: idx.length }, (_, i) => got.get(i))).toEqual(Array.from({ length: idx.length }, (_, i) => want.get(i)));
+  });
+
+  it("shares one split by chunk between the gathers of a table's columns", () => {
+    const t = new arrow.Table({ a: arrow.vectorFromArray([1.5, 2.5], new arrow.Float64()), s: arrow.vectorFromArray(["x", "y"], new arrow.Utf8()) });
+    const table = t.concat(new arrow.Table({ a: arrow.vectorFromArray([3.5], new arrow.Float64()), s: arrow.vectorFromArray(["z"], new arrow.Utf8()) }));
+    const idx = Int32Array.from([2, 0, -1]);
+    const order = gatherOrder(idx, table.numRows);
+    const splits = gatherSplits();
+    const a = gatherVector(table.getChild("a")!, idx, order, splits);
+    expect(splits.byLayout.size).toBe(1);
+    const s = gatherVector(table.getChild("s")!, idx, order, splits);
+    expect(splits.byLayout.size).toBe(1);
+    expect([a.toArray().slice(0, 2), [s.get(0), s.get(1), s.get(2)]]).toEqual([Float64Array.from([3.5, 1.5]), ["z", "x", null]]);
   });
 });

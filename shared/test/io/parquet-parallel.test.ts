@@ -13,7 +13,7 @@ import * as arrow from "apache-arrow";
 import { DataIoError, InvalidArgumentError } from "@trellis/shared";
 import { readParquet, writeParquet } from "../../src/io/parquet";
 import { readFooter } from "../../src/io/parquet/footer";
-import { closeWorkers, resolveThreads, workerCount } from "../../src/io/parquet/pool";
+import { closeWorkers, recycleTable, resolveThreads, reusableByteCount, workerCount } from "../../src/io/parquet/pool";
 import { FIXTURES, loadExpected, tempDir } from "./parquet-helpers";
 
 const tmp = tempDir("parquet-parallel");
@@ -202,6 +202,42 @@ describe("readParquet on worker threads", () => {
     process.env.TRELLIS_THREADS = "3";
     expect(resolveThreads(undefined)).toBe(3);
     expect(resolveThreads(1)).toBe(1);
+  });
+
+  it("reuses the buffers of a recycled table for the next read of the same ranges, with the same result", async () => {
+    const path = await mixed();
+    const opts = { columns: ["id", "ts", "f", "text", "cat"], threads: 2 };
+    const want = snapshot(await readParquet(path, { ...opts, threads: 1 }));
+    const first = await readParquet(path, opts);
+    expect(snapshot(first)).toEqual(want);
+    const f = first.getChild("f")!.data[0].values as Float64Array;
+    expect(f.byteLength).toBeGreaterThan(0);
+    recycleTable(first);
+    expect(reusableByteCount()).toBeGreaterThan(0);
+    // A read of other ranges leaves them; the same read takes them (transferred to its workers:
+    // the recycled table's views are detached) and gives the same table.
+    expect(snapshot(await readParquet(path, { ...opts, columns: ["f"] }))).toEqual(snapshot(await readParquet(path, { columns: ["f"], threads: 1 })));
+    expect(reusableByteCount()).toBeGreaterThan(0);
+    expect(f.byteLength).toBeGreaterThan(0);
+    const second = await readParquet(path, opts);
+    expect(reusableByteCount()).toBe(0);
+    expect(f.byteLength).toBe(0);
+    expect(snapshot(second)).toEqual(want);
+    recycleTable(second);
+    expect(snapshot(await readParquet(path, opts))).toEqual(want);
+  });
+
+  it("recycles only buffers its workers produced, and keeps none once the workers close", async () => {
+    const mine = mixedTable(2_000);
+    const before = snapshot(mine);
+    await readParquet(await mixed(), { columns: ["id"], threads: 2 });
+    recycleTable(mine);
+    expect(reusableByteCount()).toBe(0);
+    expect(snapshot(mine)).toEqual(before);
+    recycleTable(await readParquet(await mixed(), { columns: ["id"], threads: 2 }));
+    expect(reusableByteCount()).toBeGreaterThan(0);
+    await closeWorkers();
+    expect(reusableByteCount()).toBe(0);
   });
 
   it("closes its workers on demand", async () => {

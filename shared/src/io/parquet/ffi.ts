@@ -51,11 +51,71 @@ class Memory {
   ptr(addr: number): number {
     return this.dv.getUint32(addr, true);
   }
-  /** A copy of `len` bytes at `addr`, in a fresh 8-byte-aligned ArrayBuffer. */
+  /** A copy of `len` bytes at `addr`, in an ArrayBuffer of its own: a recycled one of that size, else a fresh one. */
   copy(addr: number, len: number): ArrayBuffer {
+    const reused = takeRecycled(len);
+    if (reused) {
+      new Uint8Array(reused).set(this.u8.subarray(addr, addr + len));
+      return reused;
+    }
     // ArrayBuffer#slice allocates and copies in one step (no zero-fill pass).
     return this.buffer.slice(addr, addr + len);
   }
+}
+
+/** Recycled buffers of at least this many bytes are kept (smaller ones cost little to allocate). */
+export const RECYCLE_MIN_BYTES = 4096;
+/** At most this many bytes of recycled buffers are kept; beyond it, the oldest are dropped. */
+const RECYCLE_MAX_BYTES = 512 * 1024 * 1024;
+/** Recycled buffers by byte length, oldest first, and their total size. */
+const recycled = new Map<number, ArrayBuffer[]>();
+let recycledBytes = 0;
+
+/**
+ * Keeps buffers that nobody uses any more for later copies out of WebAssembly memory (see
+ * {@link importFfiBatch}). Memory touched before costs far less to write than fresh memory, so a
+ * read that follows a recycled one of the same layout (same column sizes) copies into warm pages.
+ * The caller gives the buffers up: nothing may view them afterwards.
+ * @example recycleBuffers(buffersOfADroppedTable)
+ */
+export function recycleBuffers(buffers: Iterable<ArrayBuffer>): void {
+  for (const b of buffers) {
+    const n = b.byteLength;
+    if (n < RECYCLE_MIN_BYTES || n > RECYCLE_MAX_BYTES) continue;
+    let list = recycled.get(n);
+    if (!list) recycled.set(n, (list = []));
+    list.push(b);
+    recycledBytes += n;
+  }
+  // Over the cap: drop the oldest-kept sizes first (Map order is insertion order).
+  for (const [n, list] of recycled) {
+    if (recycledBytes <= RECYCLE_MAX_BYTES) break;
+    while (list.length > 0 && recycledBytes > RECYCLE_MAX_BYTES) {
+      list.shift();
+      recycledBytes -= n;
+    }
+    if (list.length === 0) recycled.delete(n);
+  }
+}
+
+/** Bytes of recycled buffers kept on this thread (for tests and diagnostics). */
+export function recycledByteCount(): number {
+  return recycledBytes;
+}
+
+/** Drops every recycled buffer kept on this thread. */
+export function dropRecycled(): void {
+  recycled.clear();
+  recycledBytes = 0;
+}
+
+function takeRecycled(len: number): ArrayBuffer | undefined {
+  const list = recycled.get(len);
+  const b = list?.pop();
+  if (b === undefined) return undefined;
+  recycledBytes -= len;
+  if (list!.length === 0) recycled.delete(len);
+  return b;
 }
 
 /** Copies a validity or boolean bitmap starting at bit `offset` into a bitmap starting at bit 0. */

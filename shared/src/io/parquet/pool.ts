@@ -1,7 +1,8 @@
 /**
  * A small, lazily created pool of worker threads that decode Parquet row groups in parallel.
  * Each worker loads parquet-wasm once, reads the byte ranges of its task from the file itself and
- * transfers the decoded Arrow buffers back (no copy on this side). Idle workers are unref'd — the
+ * transfers the decoded Arrow buffers back (no copy on this side); a caller done with a table can
+ * hand its buffers back for the next read of the same ranges ({@link recycleTable}). Idle workers are unref'd — the
  * pool never keeps a process alive — and are terminated after a few idle seconds, which also
  * releases their WebAssembly memory. The worker script is found next to this module:
  * `parquet-worker.js` / `parquet-worker.cjs` in the built package (its own tsup entry), or
@@ -16,6 +17,7 @@ import { Worker } from "node:worker_threads";
 import * as arrow from "apache-arrow";
 import { DataIoError, InvalidArgumentError, TrellisError, type TrellisErrorCode } from "../../errors";
 import type { ProjectedLayout } from "./project";
+import { RECYCLE_MIN_BYTES } from "./ffi";
 import type { DecodeReply, DecodeTask } from "./worker";
 import { wireToBatches } from "./wire";
 
@@ -101,6 +103,8 @@ export function workerCount(): number {
 /** Terminates every decoding worker now (they are also terminated when idle, and never keep a process alive). */
 export async function closeWorkers(): Promise<void> {
   clearTimeout(idleTimer);
+  reusable.clear();
+  reusableBytes = 0;
   const all = slots.splice(0);
   for (const p of queue.splice(0)) p.reject(new DataIoError(`cannot read Parquet file ${p.task.path}: the decoding workers were closed.`, { path: p.task.path }));
   for (const s of all) s.current?.reject(new DataIoError(`cannot read Parquet file ${s.current.task.path}: the decoding workers were closed.`, { path: s.current.task.path }));
@@ -141,7 +145,10 @@ function spawn(): Slot {
     worker.unref();
     if (m.ok) {
       try {
-        p.resolve(wireToBatches(m.result));
+        const result = wireToBatches(m.result);
+        const key = taskKey(p.task.path, p.task.layout, p.task.batchSize);
+        for (const b of ownedBuffers(new arrow.Table(result.schema, result.batches), RECYCLE_MIN_BYTES)) origin.set(b, key);
+        p.resolve(result);
       } catch (err) {
         p.reject(err as Error);
       }
@@ -164,7 +171,7 @@ function pump(): void {
     const p = queue.shift() as Pending;
     slot.current = p;
     slot.worker.ref(); // a task in flight keeps the process alive until it settles
-    slot.worker.postMessage(p.task);
+    slot.worker.postMessage(p.task, p.task.reuse ?? []);
   }
   if (slots.every((s) => s.current === null)) {
     clearTimeout(idleTimer);
@@ -179,10 +186,74 @@ function pump(): void {
 function decodeOnWorker(path: string, layout: ProjectedLayout, batchSize: number, poolSize: number): Promise<{ schema: arrow.Schema; batches: arrow.RecordBatch[] }> {
   clearTimeout(idleTimer);
   wanted = Math.max(wanted, poolSize);
+  const key = taskKey(path, layout, batchSize);
+  const reuse = reusable.get(key);
+  if (reuse) {
+    reusable.delete(key);
+    for (const b of reuse) reusableBytes -= b.byteLength;
+  }
   return new Promise((resolve, reject) => {
-    queue.push({ task: { id: nextId++, path, layout, batchSize }, resolve, reject });
+    queue.push({ task: { id: nextId++, path, layout, batchSize, ...(reuse ? { reuse } : {}) }, resolve, reject });
     pump();
   });
+}
+
+/** The ArrayBuffers a table's data own outright (each viewed whole, from byte 0), of at least `min` bytes. */
+function ownedBuffers(table: arrow.Table, min: number): Set<ArrayBuffer> {
+  const out = new Set<ArrayBuffer>();
+  const visit = (d: arrow.Data) => {
+    for (const b of d.buffers as unknown as (ArrayBufferView | undefined)[]) {
+      if (b && b.byteLength >= min && b.byteOffset === 0 && b.buffer instanceof ArrayBuffer && b.buffer.byteLength === b.byteLength) out.add(b.buffer);
+    }
+    for (const c of d.children) visit(c);
+    if (d.dictionary) for (const x of d.dictionary.data) visit(x);
+  };
+  for (const batch of table.batches) visit(batch.data);
+  return out;
+}
+
+/**
+ * Hands the buffers of a table read from Parquet back to the decoding pool once nobody uses the
+ * table any more. The next parallel read of the same byte ranges (the same row groups and columns
+ * of a file) brings them to its workers, which copy the decoded data into those of the right sizes
+ * — memory written before — instead of into fresh memory, which costs far more to touch the first
+ * time. That read transfers them to its workers, so the table and everything viewing its buffers
+ * must not be used after this call. They are kept until that read, or dropped with the workers when
+ * the pool goes idle; buffers that did not come from the pool's workers are left alone.
+ * @example
+ * const t = await readParquet(path, { columns });
+ * const summary = summarise(t); // copies what it keeps
+ * recycleTable(t);
+ */
+export function recycleTable(table: arrow.Table): void {
+  if (slots.length === 0) return;
+  for (const b of ownedBuffers(table, RECYCLE_MIN_BYTES)) {
+    const key = origin.get(b);
+    if (key === undefined || reusableBytes + b.byteLength > REUSABLE_MAX_BYTES) continue;
+    origin.delete(b);
+    let list = reusable.get(key);
+    if (!list) reusable.set(key, (list = []));
+    list.push(b);
+    reusableBytes += b.byteLength;
+  }
+}
+
+/** At most this many bytes of buffers are kept for reuse between reads. */
+const REUSABLE_MAX_BYTES = 1024 * 1024 * 1024;
+/** The task each buffer received from a worker came from (its {@link taskKey}). */
+const origin = new WeakMap<ArrayBuffer, string>();
+/** Buffers handed back for reuse, by the task key of the read that produced them. */
+const reusable = new Map<string, ArrayBuffer[]>();
+let reusableBytes = 0;
+
+/** Identifies a task's byte ranges (the same for every read of the same row groups and columns of a file). */
+function taskKey(path: string, layout: ProjectedLayout, batchSize: number): string {
+  return `${path}\0${batchSize}\0${layout.size}\0${layout.ranges.join(",")}`;
+}
+
+/** Buffers kept for reuse between reads (for tests and diagnostics). */
+export function reusableByteCount(): number {
+  return reusableBytes;
 }
 
 /** One unit of a parallel read. */

@@ -2,13 +2,15 @@
  * The worker-thread script of parallel Parquet reads (see `pool.ts`): each task names a file and
  * the projected layout of some of its row groups; the worker reads those byte ranges itself,
  * decodes them with its own parquet-wasm instance (loaded once per worker) and posts the Arrow
- * buffers back, transferred rather than copied. Built as its own tsup entry
- * (`dist/parquet-worker.js` / `.cjs`), found next to the bundle at run time.
+ * buffers back, transferred rather than copied; buffers a task brings (those of an earlier read of
+ * the same ranges) are reused. Built as its own tsup entry (`dist/parquet-worker.js` / `.cjs`), found next to the bundle
+ * at run time.
  */
 import { parentPort } from "node:worker_threads";
 import * as arrow from "apache-arrow";
 import { TrellisError } from "../../errors";
 import { decodeParquet, engineMessage } from "./engine";
+import { dropRecycled, recycleBuffers } from "./ffi";
 import { readProjected, type ProjectedLayout } from "./project";
 import { batchesToWire, type WireBatches } from "./wire";
 
@@ -18,6 +20,11 @@ export interface DecodeTask {
   path: string;
   layout: ProjectedLayout;
   batchSize: number;
+  /**
+   * Buffers of an earlier read of the same byte ranges, handed back for reuse (transferred): the
+   * decoded data are copied into those of the right sizes instead of into fresh memory.
+   */
+  reuse?: ArrayBuffer[];
 }
 
 /** The answer to a task: its batches, or the failure as text (and code for a TrellisError). */
@@ -31,7 +38,14 @@ const scratch: { buffer?: Uint8Array } = {};
 async function handle(task: DecodeTask): Promise<{ reply: DecodeReply; transfer: ArrayBuffer[] }> {
   try {
     const bytes = readProjected(task.path, task.layout, scratch);
-    const batches = await decodeParquet(bytes, task.batchSize);
+    if (task.reuse) recycleBuffers(task.reuse);
+    let batches: arrow.RecordBatch[];
+    try {
+      batches = await decodeParquet(bytes, task.batchSize);
+    } finally {
+      // Buffers of an earlier read of other sizes are of no use to later tasks.
+      dropRecycled();
+    }
     const { wire, transfer } = batchesToWire(batches[0]?.schema ?? new arrow.Schema([]), batches);
     return { reply: { id: task.id, ok: true, result: wire }, transfer };
   } catch (err) {
