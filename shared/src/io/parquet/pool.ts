@@ -199,14 +199,14 @@ function decodeOnWorker(path: string, layout: ProjectedLayout, batchSize: number
 }
 
 /** The ArrayBuffers a table's data own outright (each viewed whole, from byte 0), of at least `min` bytes. */
-function ownedBuffers(table: arrow.Table, min: number): Set<ArrayBuffer> {
+function ownedBuffers(table: arrow.Table, min: number, dictionaries = true): Set<ArrayBuffer> {
   const out = new Set<ArrayBuffer>();
   const visit = (d: arrow.Data) => {
     for (const b of d.buffers as unknown as (ArrayBufferView | undefined)[]) {
       if (b && b.byteLength >= min && b.byteOffset === 0 && b.buffer instanceof ArrayBuffer && b.buffer.byteLength === b.byteLength) out.add(b.buffer);
     }
     for (const c of d.children) visit(c);
-    if (d.dictionary) for (const x of d.dictionary.data) visit(x);
+    if (d.dictionary && dictionaries) for (const x of d.dictionary.data) visit(x);
   };
   for (const batch of table.batches) visit(batch.data);
   return out;
@@ -227,7 +227,8 @@ function ownedBuffers(table: arrow.Table, min: number): Set<ArrayBuffer> {
  */
 export function recycleTable(table: arrow.Table): void {
   if (slots.length === 0) return;
-  for (const b of ownedBuffers(table, RECYCLE_MIN_BYTES)) {
+  // Dictionaries are left alone: a column gathered from this one may share its dictionary.
+  for (const b of ownedBuffers(table, RECYCLE_MIN_BYTES, false)) {
     const key = origin.get(b);
     if (key === undefined || reusableBytes + b.byteLength > REUSABLE_MAX_BYTES) continue;
     origin.delete(b);
