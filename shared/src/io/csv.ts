@@ -597,23 +597,26 @@ async function openFile(path: string, caller: string): Promise<FileHandle> {
   }
 }
 
-/** Reads a file held open in one pass, block by block, into `opened.output`; returns the reader. */
-async function readBlocks(fh: FileHandle, size: number, o: ResolvedCsvOptions, path: string): Promise<Opened> {
-  let opened: Opened | null = null;
+/**
+ * Reads a file held open in one pass, block by block, yielding the batches as they finish;
+ * `state.opened` holds the column reader once the header is read.
+ */
+async function* blockBatches(fh: FileHandle, size: number, o: ResolvedCsvOptions, path: string, state: { opened: Opened | null }): AsyncGenerator<arrow.RecordBatch> {
   const { reader: r, reread } = blocksOf(fh, size);
   do {
     await r.fill();
     let p = 0;
+    let opened = state.opened;
     if (!opened) {
       if (r.base === 0) p = bomLength(r.buf.subarray(0, r.n));
-      opened = openReader(r.buf, p, r.n, r.final, o, path, path, reread);
+      opened = state.opened = openReader(r.buf, p, r.n, r.final, o, path, path, reread);
       if (!opened) continue;
       p = opened.start;
     }
     r.consume(opened.cols.feed(r.buf, p, r.n, r.final, Infinity, r.base));
     opened.output.add(opened.cols, opened.cols.take(r.final));
+    yield* opened.output.out.splice(0);
   } while (!r.final);
-  return opened!;
 }
 
 /**
@@ -627,9 +630,12 @@ function blocksOf(fh: FileHandle, size: number): { reader: BlockReader; reread: 
 
 /** {@link readCsv} on the calling thread. */
 async function readFileOnePass(fh: FileHandle, size: number, o: ResolvedCsvOptions, path: string): Promise<CsvReadResult> {
-  const { cols, output, plan } = await readBlocks(fh, size, o, path);
+  const state: { opened: Opened | null } = { opened: null };
+  const batches: arrow.RecordBatch[] = [];
+  for await (const b of blockBatches(fh, size, o, path, state)) batches.push(b);
+  const { cols, output, plan } = state.opened!;
   const schema = output.schemaOf(cols);
-  const table = output.out.length ? new arrow.Table(schema, output.out) : emptyTable(schema);
+  const table = batches.length ? new arrow.Table(schema, batches) : emptyTable(schema);
   return { table, inferred: plan.inferred ? inferenceOf(schema, Math.min(cols.rows, o.inferRows)) : null, threads: 1 };
 }
 
@@ -713,31 +719,18 @@ async function forEachChunk(path: string, step: (buf: Uint8Array, final: boolean
 export async function* readCsvBatches(path: string, options: ReadCsvOptions = {}): AsyncGenerator<arrow.RecordBatch> {
   const o = resolveOptions(options, "readCsvBatches", path, 10_000);
   const fh = await openFile(path, "readCsvBatches");
-  let opened: Opened | null = null;
+  const state: { opened: Opened | null } = { opened: null };
   let yielded = false;
   try {
     const st = await fh.stat();
-    const { reader: r, reread } = blocksOf(fh, st.isFile() ? st.size : Infinity);
-    do {
-      await r.fill();
-      let p = 0;
-      if (!opened) {
-        if (r.base === 0) p = bomLength(r.buf.subarray(0, r.n));
-        opened = openReader(r.buf, p, r.n, r.final, o, path, path, reread);
-        if (!opened) continue;
-        p = opened.start;
-      }
-      r.consume(opened.cols.feed(r.buf, p, r.n, r.final, Infinity, r.base));
-      opened.output.add(opened.cols, opened.cols.take(r.final));
-      for (const b of opened.output.out.splice(0)) {
-        yielded = true;
-        yield b;
-      }
-    } while (!r.final);
+    for await (const b of blockBatches(fh, st.isFile() ? st.size : Infinity, o, path, state)) {
+      yielded = true;
+      yield b;
+    }
     // An empty result still carries its schema downstream.
     if (!yielded) {
-      const o2 = opened as Opened | null;
-      const schema = o2 ? o2.output.schemaOf(o2.cols) : new arrow.Schema((o.names ?? []).map((n) => new arrow.Field(n, new arrow.Utf8(), true)));
+      const opened = state.opened;
+      const schema = opened ? opened.output.schemaOf(opened.cols) : new arrow.Schema((o.names ?? []).map((n) => new arrow.Field(n, new arrow.Utf8(), true)));
       yield emptyTable(schema).batches[0];
     }
   } catch (e) {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import * as arrow from "apache-arrow";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Warehouse } from "@trellis/shared";
+import { Warehouse } from "../../src/warehouse/warehouse";
 import { entity } from "../../src/features/entity";
 import { featureView } from "../../src/features/feature-view";
 import { pointInTimeJoin } from "../../src/features/point-in-time";
@@ -17,6 +17,7 @@ import { lakeDataset } from "../../src/features/sources";
 import { FeatureStore } from "../../src/features/store";
 import { writeParquet } from "../../src/io/parquet";
 import { closeWorkers, reusableByteCount } from "../../src/io/parquet/pool";
+import { mulberry32 } from "../../../test/helpers/random";
 
 const lakeDir = mkdtempSync(join(tmpdir(), "trellis-fs-reuse-"));
 afterAll(async () => {
@@ -24,23 +25,12 @@ afterAll(async () => {
   rmSync(lakeDir, { recursive: true, force: true });
 });
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const START = Date.UTC(2024, 0, 1) * 1000;
 const DAY = 86_400_000_000;
 
 /** 800k feature rows in time order (over 20 MiB of Parquet: decoded on workers), 20k customers, random doubles with nulls and short strings. */
 function features(rows = 800_000): arrow.Table {
-  const rand = seeded(3);
+  const rand = mulberry32(3);
   const ids = new BigInt64Array(rows);
   const ts = new BigInt64Array(rows);
   const cols = [new Float64Array(rows), new Float64Array(rows), new Float64Array(rows)];
@@ -64,7 +54,7 @@ function features(rows = 800_000): arrow.Table {
 }
 
 function entities(rows = 20_000): arrow.Table {
-  const rand = seeded(8);
+  const rand = mulberry32(8);
   const ids = new BigInt64Array(rows);
   const ts = new BigInt64Array(rows);
   for (let i = 0; i < rows; i++) {
