@@ -7,7 +7,7 @@ import * as arrow from "apache-arrow";
 import { DataIoError, InvalidArgumentError, SchemaMismatchError } from "../../errors";
 import { filterMask, predicateMayMatch, validateFilter, type Filter, type Predicate } from "../../frame/filter";
 import { decodeParquet, decodeSchema, engineMessage } from "./engine";
-import { projectedLayout, projectedParquetBuffer } from "./project";
+import { lendReadScratch, projectedLayout, projectedParquetBuffer, returnReadScratch, type ReadScratch } from "./project";
 import { decodeInWorkers, resolveThreads, workersAvailable, type DecodeJob } from "./pool";
 import { decodeStat, ioError, readFooter, type ParquetFooter } from "./footer";
 import {
@@ -355,10 +355,7 @@ function constantBatches(plan: ParquetScanPlan, file: FileScan, rowGroups: numbe
   }
 }
 
-/** A read buffer reused across the row groups of one scan (the engine copies it into WASM memory). */
-type Scratch = { buffer?: Uint8Array };
-
-async function decodeRowGroups(plan: ParquetScanPlan, file: FileScan, rowGroups: number[], batchSize: number, scratch: Scratch): Promise<arrow.RecordBatch[]> {
+async function decodeRowGroups(plan: ParquetScanPlan, file: FileScan, rowGroups: number[], batchSize: number, scratch: ReadScratch): Promise<arrow.RecordBatch[]> {
   const out: arrow.RecordBatch[] = [];
   if (plan.readColumns.length === 0) {
     constantBatches(plan, file, rowGroups, batchSize, out);
@@ -378,11 +375,16 @@ async function decodeRowGroups(plan: ParquetScanPlan, file: FileScan, rowGroups:
 
 /** Executes a plan, yielding batches file by file and row group by row group. */
 export async function* executeScan(plan: ParquetScanPlan, batchSize: number): AsyncGenerator<arrow.RecordBatch> {
-  const scratch: Scratch = {};
-  for (const file of plan.files as FileScan[]) {
-    for (const r of file.rowGroups) {
-      for (const b of await decodeRowGroups(plan, file, [r], batchSize, scratch)) yield b;
+  // The read buffer (the engine copies it into WASM memory) is reused across row groups and scans.
+  const scratch = lendReadScratch();
+  try {
+    for (const file of plan.files as FileScan[]) {
+      for (const r of file.rowGroups) {
+        for (const b of await decodeRowGroups(plan, file, [r], batchSize, scratch)) yield b;
+      }
     }
+  } finally {
+    returnReadScratch(scratch);
   }
 }
 
@@ -431,8 +433,12 @@ export async function executeScanToTable(plan: ParquetScanPlan, batchSize: numbe
     batches = parts.flat();
   } else {
     batches = [];
-    const scratch: Scratch = {};
-    for (const u of units) batches.push(...(await decodeRowGroups(plan, u.file, [u.r], size(u), scratch)));
+    const scratch = lendReadScratch();
+    try {
+      for (const u of units) batches.push(...(await decodeRowGroups(plan, u.file, [u.r], size(u), scratch)));
+    } finally {
+      returnReadScratch(scratch);
+    }
   }
   return batches.length ? new arrow.Table(plan.schema, batches) : new arrow.Table(plan.schema, []);
 }

@@ -11,7 +11,7 @@ import * as arrow from "apache-arrow";
 import { TrellisError } from "../../errors";
 import { decodeParquet, engineMessage } from "./engine";
 import { dropRecycled, recycleBuffers } from "./ffi";
-import { readProjected, type ProjectedLayout } from "./project";
+import { readProjected, type ProjectedLayout, type ReadScratch } from "./project";
 import { batchesToWire, type WireBatches } from "./wire";
 
 /** A decode task. */
@@ -33,7 +33,7 @@ export type DecodeReply =
   | { id: number; ok: false; message: string; code?: string; name: string };
 
 /** One read buffer per worker, reused across tasks (the engine copies it into WASM memory). */
-const scratch: { buffer?: Uint8Array } = {};
+const scratch: ReadScratch = {};
 
 async function handle(task: DecodeTask): Promise<{ reply: DecodeReply; transfer: ArrayBuffer[] }> {
   try {
