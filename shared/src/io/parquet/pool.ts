@@ -80,8 +80,16 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
-  current: Pending | null;
+  /** Tasks sent to this worker and not answered yet, in the order it runs them. */
+  inflight: Pending[];
 }
+
+/**
+ * Tasks a worker may hold at once: the next one waits in the worker while the current one
+ * decodes, so a worker does not sit idle while this thread is busy (a garbage collection, the
+ * caller's own work) and has not yet handed it more.
+ */
+const DEPTH = 2;
 
 let entry: { script: string; eval: boolean } | null | undefined;
 const slots: Slot[] = [];
@@ -107,7 +115,9 @@ export async function closeWorkers(): Promise<void> {
   reusableBytes = 0;
   const all = slots.splice(0);
   for (const p of queue.splice(0)) p.reject(new DataIoError(`cannot read Parquet file ${p.task.path}: the decoding workers were closed.`, { path: p.task.path }));
-  for (const s of all) s.current?.reject(new DataIoError(`cannot read Parquet file ${s.current.task.path}: the decoding workers were closed.`, { path: s.current.task.path }));
+  for (const s of all) {
+    for (const p of s.inflight.splice(0)) p.reject(new DataIoError(`cannot read Parquet file ${p.task.path}: the decoding workers were closed.`, { path: p.task.path }));
+  }
   await Promise.all(all.map((s) => s.worker.terminate()));
 }
 
@@ -124,13 +134,13 @@ function spawn(): Slot {
   const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type"));
   const worker = new Worker(e.script, { eval: e.eval, execArgv });
   worker.unref();
-  const slot: Slot = { worker, current: null };
+  const slot: Slot = { worker, inflight: [] };
   const fail = (err: Error) => {
     const i = slots.indexOf(slot);
     if (i >= 0) slots.splice(i, 1);
-    const p = slot.current;
-    slot.current = null;
-    if (p) p.reject(new DataIoError(`cannot read Parquet file ${p.task.path}: a decoding worker thread failed: ${err.message}`, { path: p.task.path, cause: err }));
+    for (const p of slot.inflight.splice(0)) {
+      p.reject(new DataIoError(`cannot read Parquet file ${p.task.path}: a decoding worker thread failed: ${err.message}`, { path: p.task.path, cause: err }));
+    }
     void worker.terminate();
     pump();
   };
@@ -139,10 +149,10 @@ function spawn(): Slot {
     if (slots.includes(slot)) fail(new Error(`the worker stopped with exit code ${code}`));
   });
   worker.on("message", (m: DecodeReply) => {
-    const p = slot.current;
+    const p = slot.inflight[0];
     if (!p || p.task.id !== m.id) return;
-    slot.current = null;
-    worker.unref();
+    slot.inflight.shift();
+    if (slot.inflight.length === 0) worker.unref();
     if (m.ok) {
       try {
         const result = wireToBatches(m.result);
@@ -165,15 +175,17 @@ let wanted = 1;
 
 function pump(): void {
   while (queue.length > 0) {
-    let slot = slots.find((s) => s.current === null);
-    if (!slot && slots.length < wanted) slot = spawn();
+    // The least busy worker with room; a new one while every worker is busy and the pool may grow.
+    let slot: Slot | undefined;
+    for (const s of slots) if (s.inflight.length < DEPTH && (!slot || s.inflight.length < slot.inflight.length)) slot = s;
+    if ((!slot || slot.inflight.length > 0) && slots.length < wanted) slot = spawn();
     if (!slot) return;
     const p = queue.shift() as Pending;
-    slot.current = p;
-    slot.worker.ref(); // a task in flight keeps the process alive until it settles
+    slot.inflight.push(p);
+    if (slot.inflight.length === 1) slot.worker.ref(); // a task in flight keeps the process alive until it settles
     slot.worker.postMessage(p.task, p.task.reuse ?? []);
   }
-  if (slots.every((s) => s.current === null)) {
+  if (slots.every((s) => s.inflight.length === 0)) {
     clearTimeout(idleTimer);
     if (slots.length > 0) {
       idleTimer = setTimeout(() => void closeWorkers(), IDLE_MS);
@@ -273,7 +285,9 @@ export async function decodeInWorkers(
   threads: number,
   onResult: (index: number, result: { schema: arrow.Schema; batches: arrow.RecordBatch[] }) => void,
 ): Promise<void> {
-  const lanes = Math.max(1, Math.min(threads, jobs.length));
+  const pool = Math.max(1, Math.min(threads, jobs.length));
+  // DEPTH tasks per worker in flight, so each always has its next one at hand.
+  const lanes = Math.min(jobs.length, pool * DEPTH);
   let next = 0;
   let failed = false;
   const lane = async () => {
@@ -281,7 +295,7 @@ export async function decodeInWorkers(
       const i = next++;
       const job = jobs[i];
       try {
-        onResult(i, await decodeOnWorker(job.path, job.layout, job.batchSize, lanes));
+        onResult(i, await decodeOnWorker(job.path, job.layout, job.batchSize, pool));
       } catch (err) {
         failed = true;
         throw err;
