@@ -6,7 +6,7 @@
 import { availableParallelism } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { InvalidArgumentError, TrellisError, type TrellisErrorCode } from "@trellis/shared";
 import { encodeValue, estimatorFromJSON, type EstimatorJSON } from "@trellis/prod";
@@ -21,9 +21,13 @@ function ownFile(): string {
 }
 
 /**
- * How to start a worker: the built script next to this bundle, or — when running from
- * TypeScript sources — a small bootstrap that registers tsx's loader in the worker and then
- * imports the TypeScript worker.
+ * How to start a worker: an eval'd bootstrap that imports the built script next to this bundle,
+ * or — when running from TypeScript sources — registers tsx's loader in the worker and then
+ * requires the TypeScript worker. Workers get no `execArgv`, so they inherit the process's Node
+ * options as Node inherits them: an explicit list would make Node refuse per-process options such
+ * as --max-old-space-size. The bootstrap uses only dynamic imports, so it runs whether Node
+ * evaluates it as CommonJS or as a module (a process started with --input-type=module passes that
+ * on to its workers, and would refuse to start one from a file).
  * @internal
  */
 export function workerEntry(): { script: string; eval: boolean } {
@@ -37,10 +41,12 @@ export function workerEntry(): { script: string; eval: boolean } {
       throw new InvalidArgumentError("nJobs > 1 from TypeScript sources needs the tsx package to load the worker; install tsx or use the built package.");
     }
     // tsx's CommonJS hooks work inside worker threads on every supported Node (its ESM hooks do not on Node 20).
-    const target = join(dir, "fold-worker.ts");
-    return { script: `require(${JSON.stringify(api)}).register(); require(${JSON.stringify(target)});`, eval: true };
+    const target = JSON.stringify(join(dir, "fold-worker.ts"));
+    const script = `import("node:module").then(({ createRequire }) => { const r = createRequire(${target}); r(${JSON.stringify(api)}).register(); r(${target}); });`;
+    return { script, eval: true };
   }
-  return { script: join(dir, self.endsWith(".cjs") ? "fold-worker.cjs" : "fold-worker.js"), eval: false };
+  const file = join(dir, self.endsWith(".cjs") ? "fold-worker.cjs" : "fold-worker.js");
+  return { script: `import(${JSON.stringify(pathToFileURL(file).href)});`, eval: true };
 }
 
 function rebuildError(m: Extract<ResultMessage, { type: "error" }>): Error {
@@ -66,8 +72,6 @@ export async function runInWorkers(
   }
   const size = Math.max(1, Math.min(nJobs === 0 ? availableParallelism() : nJobs, tasks.length));
   const entry = workerEntry();
-  // Workers inherit the process's Node options; --input-type (a script piped to node) is refused in workers.
-  const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type"));
   const init: InitMessage = {
     type: "init",
     estimator: (ctx.estimator as unknown as { toJSON(): EstimatorJSON }).toJSON(),
@@ -98,7 +102,7 @@ export async function runInWorkers(
         w.postMessage(encoded[next++]);
       };
       for (let i = 0; i < size; i++) {
-        const w = new Worker(entry.script, { eval: entry.eval, execArgv });
+        const w = new Worker(entry.script, { eval: entry.eval });
         workers.push(w);
         w.on("error", fail);
         w.on("exit", (code) => {

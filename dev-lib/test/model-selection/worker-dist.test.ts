@@ -26,6 +26,19 @@ describe.skipIf(!built)("nJobs > 1 from the built package", () => {
     expect(two).toEqual(one);
   });
 
+  it("starts its workers under a per-process Node option (--max-old-space-size), from the build and from sources", () => {
+    const cwd = fileURLToPath(new URL("../../", import.meta.url));
+    const fromDist = `import * as dev from ${JSON.stringify(`${dist}index.js`)}; import * as prod from "@trellis/prod";${body("dev", "prod")}`;
+    const [one, two] = JSON.parse(execFileSync(process.execPath, ["--max-old-space-size=512", "--input-type=module"], { input: fromDist, encoding: "utf8", cwd }));
+    expect(two).toEqual(one);
+    // From TypeScript sources the worker is an eval'd bootstrap, which --input-type=module makes a module.
+    const src = JSON.stringify(new URL("../../src/index.ts", import.meta.url).href);
+    const fromSrc = `import * as dev from ${src}; import * as prod from "@trellis/prod";${body("dev", "prod")}`;
+    const [a, b] = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", "--max-old-space-size=512", "--input-type=module"], { input: fromSrc, encoding: "utf8", cwd }));
+    expect(a).toEqual(one);
+    expect(b).toEqual(one);
+  });
+
   it("runs the worker from the CommonJS build with the same scores as nJobs: 1", () => {
     const code = `const dev = require(${JSON.stringify(`${dist}index.cjs`)}); const prod = require("@trellis/prod");${body("dev", "prod")}`;
     const [one, two] = JSON.parse(execFileSync(process.execPath, ["-e", code], { encoding: "utf8", cwd: fileURLToPath(new URL("../../", import.meta.url)) }));

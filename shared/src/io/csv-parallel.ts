@@ -23,6 +23,7 @@ import type * as arrow from "apache-arrow";
 import type { FileHandle } from "node:fs/promises";
 import { type ChunkMessage, type ChunkOutput, type ChunkTask, fieldsToIpc, outputOfMessage, readChunk } from "./csv-chunk";
 import { mergeGuess } from "./csv-parse";
+import { workerBootstrap } from "./worker-script";
 
 /** Files smaller than this are read on the calling thread (workers would not pay for themselves). */
 let parallelMinBytes = 16 << 20;
@@ -51,9 +52,9 @@ function workerEntry(): { script: string; eval: boolean } | null {
       return null;
     }
     const target = join(dir, "csv-worker.ts");
-    return { script: `require(${JSON.stringify(api)}).register(); require(${JSON.stringify(target)});`, eval: true };
+    return { script: workerBootstrap(target, api), eval: true };
   }
-  return { script: join(dir, self.endsWith(".cjs") ? "csv-worker.cjs" : "csv-worker.js"), eval: false };
+  return { script: workerBootstrap(join(dir, self.endsWith(".cjs") ? "csv-worker.cjs" : "csv-worker.js")), eval: true };
 }
 
 interface PooledWorker {
@@ -69,8 +70,8 @@ let nextId = 1;
 function startWorker(): PooledWorker | null {
   const entry = workerEntry();
   if (!entry) return null;
-  const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type") && !a.startsWith("--cpu-prof"));
-  const worker = new Worker(entry.script, { eval: entry.eval, execArgv });
+  // No execArgv: the worker inherits the process's Node options (see worker-script.ts).
+  const worker = new Worker(entry.script, { eval: entry.eval });
   const pw: PooledWorker = { worker, busy: false, waiting: null };
   const drop = (err: Error) => {
     const i = pool.indexOf(pw);

@@ -20,6 +20,7 @@ import type { ProjectedLayout } from "./project";
 import { RECYCLE_MIN_BYTES } from "./ffi";
 import type { DecodeReply, DecodeTask } from "./worker";
 import { wireToBatches } from "./wire";
+import { workerBootstrap } from "../worker-script";
 
 /** Idle workers are terminated after this long. */
 const IDLE_MS = 5_000;
@@ -41,12 +42,11 @@ function workerEntry(): { script: string; eval: boolean } | null {
     } catch {
       return null;
     }
-    // tsx's CommonJS hooks work inside worker threads on every supported Node (its ESM hooks do not on Node 20).
-    return { script: `require(${JSON.stringify(api)}).register(); require(${JSON.stringify(target)});`, eval: true };
+    return { script: workerBootstrap(target, api), eval: true };
   }
   const script = join(dir, self.endsWith(".cjs") ? "parquet-worker.cjs" : "parquet-worker.js");
   // A bundler that inlined this package without copying the worker script: decode on this thread.
-  return existsSync(script) ? { script, eval: false } : null;
+  return existsSync(script) ? { script: workerBootstrap(script), eval: true } : null;
 }
 
 /**
@@ -130,9 +130,8 @@ function rebuildError(path: string, m: Extract<DecodeReply, { ok: false }>): Err
 
 function spawn(): Slot {
   const e = entry as { script: string; eval: boolean };
-  // Workers inherit the process's Node options; --input-type (a script piped to node) is refused in workers.
-  const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type"));
-  const worker = new Worker(e.script, { eval: e.eval, execArgv });
+  // No execArgv: the worker inherits the process's Node options (see worker-script.ts).
+  const worker = new Worker(e.script, { eval: e.eval });
   worker.unref();
   const slot: Slot = { worker, inflight: [] };
   const fail = (err: Error) => {
