@@ -14,6 +14,7 @@ import { DataIoError, InvalidArgumentError } from "@trellis/shared";
 import { readParquet, writeParquet } from "../../src/io/parquet";
 import { readFooter } from "../../src/io/parquet/footer";
 import { closeWorkers, recycleTable, resolveThreads, reusableByteCount, workerCount } from "../../src/io/parquet/pool";
+import { lendReadScratch, returnReadScratch } from "../../src/io/parquet/project";
 import { FIXTURES, loadExpected, tempDir } from "./parquet-helpers";
 
 const tmp = tempDir("parquet-parallel");
@@ -238,6 +239,23 @@ describe("readParquet on worker threads", () => {
     expect(reusableByteCount()).toBeGreaterThan(0);
     await closeWorkers();
     expect(reusableByteCount()).toBe(0);
+  });
+
+  it("keeps a one-thread read's buffer for the next scan, and gives concurrent scans their own", async () => {
+    const path = await mixed();
+    const opts = [{ columns: ["id", "text"] }, { columns: ["f", "cat"], filter: [["i32", ">", 0]] as [string, ">", number][] }, {}];
+    const alone = [];
+    for (const o of opts) alone.push(snapshot(await readParquet(path, { ...o, threads: 1 })));
+    const kept = lendReadScratch();
+    expect(kept.buffer?.byteLength).toBeGreaterThan(0);
+    returnReadScratch(kept);
+    // Interleaved on this thread: each scan lends the kept buffer or gets its own, never a shared one.
+    const together = await Promise.all([...opts, ...opts].map((o) => readParquet(path, { ...o, threads: 1 })));
+    expect(together.map(snapshot)).toEqual([...alone, ...alone]);
+    const again = lendReadScratch();
+    expect(again.buffer).toBeInstanceOf(Uint8Array);
+    expect(lendReadScratch().buffer).toBeUndefined(); // lent out: the next scan gets a new one
+    returnReadScratch(again);
   });
 
   it("closes its workers on demand", async () => {
