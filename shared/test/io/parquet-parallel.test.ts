@@ -13,7 +13,7 @@ import * as arrow from "apache-arrow";
 import { DataIoError, InvalidArgumentError } from "@trellis/shared";
 import { readParquet, writeParquet } from "../../src/io/parquet";
 import { readFooter } from "../../src/io/parquet/footer";
-import { closeWorkers, recycleTable, resolveThreads, reusableByteCount, workerCount } from "../../src/io/parquet/pool";
+import { closeWorkers, queuedTaskCount, recycleTable, resolveThreads, reusableByteCount, workerCount } from "../../src/io/parquet/pool";
 import { lendReadScratch, returnReadScratch } from "../../src/io/parquet/project";
 import { FIXTURES, loadExpected, tempDir } from "./parquet-helpers";
 
@@ -192,6 +192,28 @@ describe("readParquet on worker threads", () => {
     // The pool survives a failed task.
     const { one: a, many: b } = await both(path, { columns: ["id"] });
     expect(snapshot(b)).toEqual(snapshot(a));
+  });
+
+  it("drops the rest of a read once one of its row groups fails, and keeps serving other reads", async () => {
+    const path = await mixed();
+    const footer = await readFooter(path);
+    expect(footer.rowGroups.length).toBeGreaterThanOrEqual(6);
+    const chunk = footer.rowGroups[0].columns[0];
+    const bytes = new Uint8Array(readFileSync(path));
+    bytes.fill(0xff, chunk.start + 4, chunk.start + chunk.compressedSize);
+    const bad = join(tmp.dir, "corrupt-first.parquet");
+    writeFileSync(bad, bytes);
+    const alone = await readParquet(bad, { threads: 2 }).catch((e: unknown) => e);
+    expect(alone).toBeInstanceOf(DataIoError);
+    expect(queuedTaskCount()).toBe(0); // its other row groups are not decoded after the failure
+    // A good read queued beside the failing one is not dropped with it.
+    const [failed, good] = await Promise.allSettled([readParquet(bad, { threads: 2 }), readParquet(path, { threads: 2, columns: ["id", "text"] })]);
+    expect(failed.status).toBe("rejected");
+    expect((failed as PromiseRejectedResult).reason).toBeInstanceOf(DataIoError);
+    expect((failed as PromiseRejectedResult).reason.message).toMatch(/^cannot read Parquet file .*corrupt-first\.parquet: /);
+    expect((failed as PromiseRejectedResult).reason.message).not.toMatch(/another part/);
+    expect(good.status).toBe("fulfilled");
+    expect(snapshot((good as PromiseFulfilledResult<arrow.Table>).value)).toEqual(snapshot(await readParquet(path, { threads: 1, columns: ["id", "text"] })));
   });
 
   it("validates threads and TRELLIS_THREADS", async () => {

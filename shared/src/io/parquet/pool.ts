@@ -74,6 +74,8 @@ export function resolveThreads(threads: unknown): number {
 
 interface Pending {
   task: DecodeTask;
+  /** The read this task belongs to: once it has failed, its tasks still queued are dropped. */
+  read: { failed: boolean };
   resolve: (value: { schema: arrow.Schema; batches: arrow.RecordBatch[] }) => void;
   reject: (err: Error) => void;
 }
@@ -87,7 +89,8 @@ interface Slot {
 /**
  * Tasks a worker may hold at once: the next one waits in the worker while the current one
  * decodes, so a worker does not sit idle while this thread is busy (a garbage collection, the
- * caller's own work) and has not yet handed it more.
+ * caller's own work) and has not yet handed it more. Only while at least one task per worker is
+ * still queued, though: the last ones go to whichever worker frees up first.
  */
 const DEPTH = 2;
 
@@ -101,6 +104,11 @@ let idleTimer: NodeJS.Timeout | undefined;
 export function workersAvailable(): boolean {
   entry ??= workerEntry();
   return entry !== null;
+}
+
+/** Tasks waiting for a worker (for tests and diagnostics). */
+export function queuedTaskCount(): number {
+  return queue.length;
 }
 
 /** Live decoding workers (for tests and diagnostics). */
@@ -138,6 +146,7 @@ function spawn(): Slot {
     const i = slots.indexOf(slot);
     if (i >= 0) slots.splice(i, 1);
     for (const p of slot.inflight.splice(0)) {
+      p.read.failed = true;
       p.reject(new DataIoError(`cannot read Parquet file ${p.task.path}: a decoding worker thread failed: ${err.message}`, { path: p.task.path, cause: err }));
     }
     void worker.terminate();
@@ -162,6 +171,7 @@ function spawn(): Slot {
         p.reject(err as Error);
       }
     } else {
+      p.read.failed = true; // its tasks still queued are dropped now, not handed out
       p.reject(rebuildError(p.task.path, m));
     }
     pump();
@@ -172,12 +182,24 @@ function spawn(): Slot {
 
 let wanted = 1;
 
+/** Drops the queued tasks of reads that have failed. */
+function dropFailed(): void {
+  for (let i = queue.length - 1; i >= 0; i--) {
+    const p = queue[i];
+    if (!p.read.failed) continue;
+    queue.splice(i, 1);
+    p.reject(new DataIoError(`cannot read Parquet file ${p.task.path}: another part of the read failed.`, { path: p.task.path }));
+  }
+}
+
 function pump(): void {
+  dropFailed();
   while (queue.length > 0) {
     // The least busy worker with room; a new one while every worker is busy and the pool may grow.
     let slot: Slot | undefined;
     for (const s of slots) if (s.inflight.length < DEPTH && (!slot || s.inflight.length < slot.inflight.length)) slot = s;
     if ((!slot || slot.inflight.length > 0) && slots.length < wanted) slot = spawn();
+    if (slot && slot.inflight.length > 0 && queue.length < slots.length) slot = undefined;
     if (!slot) return;
     const p = queue.shift() as Pending;
     slot.inflight.push(p);
@@ -194,7 +216,7 @@ function pump(): void {
 }
 
 /** Decodes one projected layout on a worker thread; `poolSize` is the number of workers the pool may grow to. */
-function decodeOnWorker(path: string, layout: ProjectedLayout, batchSize: number, poolSize: number): Promise<{ schema: arrow.Schema; batches: arrow.RecordBatch[] }> {
+function decodeOnWorker(path: string, layout: ProjectedLayout, batchSize: number, poolSize: number, read: { failed: boolean }): Promise<{ schema: arrow.Schema; batches: arrow.RecordBatch[] }> {
   clearTimeout(idleTimer);
   wanted = Math.max(wanted, poolSize);
   const key = taskKey(path, layout, batchSize);
@@ -204,7 +226,7 @@ function decodeOnWorker(path: string, layout: ProjectedLayout, batchSize: number
     for (const b of reuse) reusableBytes -= b.byteLength;
   }
   return new Promise((resolve, reject) => {
-    queue.push({ task: { id: nextId++, path, layout, batchSize, ...(reuse ? { reuse } : {}) }, resolve, reject });
+    queue.push({ task: { id: nextId++, path, layout, batchSize, ...(reuse ? { reuse } : {}) }, read, resolve, reject });
     pump();
   });
 }
@@ -277,7 +299,8 @@ export interface DecodeJob {
 
 /**
  * Decodes `jobs` on up to `threads` workers at once and hands each result to `onResult` (in
- * completion order, with the job's index). The first failure stops handing out jobs and rejects.
+ * completion order, with the job's index). Every job is queued at once; the first failure drops
+ * the jobs not yet started and rejects.
  */
 export async function decodeInWorkers(
   jobs: DecodeJob[],
@@ -285,21 +308,11 @@ export async function decodeInWorkers(
   onResult: (index: number, result: { schema: arrow.Schema; batches: arrow.RecordBatch[] }) => void,
 ): Promise<void> {
   const pool = Math.max(1, Math.min(threads, jobs.length));
-  // DEPTH tasks per worker in flight, so each always has its next one at hand.
-  const lanes = Math.min(jobs.length, pool * DEPTH);
-  let next = 0;
-  let failed = false;
-  const lane = async () => {
-    while (!failed && next < jobs.length) {
-      const i = next++;
-      const job = jobs[i];
-      try {
-        onResult(i, await decodeOnWorker(job.path, job.layout, job.batchSize, pool));
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: lanes }, lane));
+  const read = { failed: false };
+  try {
+    await Promise.all(jobs.map(async (job, i) => onResult(i, await decodeOnWorker(job.path, job.layout, job.batchSize, pool, read))));
+  } catch (err) {
+    read.failed = true;
+    throw err;
+  }
 }
