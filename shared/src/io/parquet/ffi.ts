@@ -58,8 +58,11 @@ class Memory {
       new Uint8Array(reused).set(this.u8.subarray(addr, addr + len));
       return reused;
     }
-    // ArrayBuffer#slice allocates and copies in one step (no zero-fill pass).
-    return this.buffer.slice(addr, addr + len);
+    // Uninitialised memory of its own (never Buffer's shared pool): one pass over it, the copy.
+    // ArrayBuffer#slice zero-fills first, which on reused heap memory is a second pass.
+    const out = Buffer.allocUnsafeSlow(len);
+    out.set(this.u8.subarray(addr, addr + len));
+    return out.buffer as ArrayBuffer;
   }
 }
 
