@@ -5,6 +5,7 @@
  */
 import * as arrow from "apache-arrow";
 import { ffiSupported, importFfiBatch } from "./ffi";
+import { pinHeapTop } from "./heap-pins";
 
 type ParquetWasm = typeof import("parquet-wasm");
 /** A table living in WebAssembly memory. */
@@ -33,13 +34,19 @@ export async function decodeParquet(bytes: Uint8Array, batchSize: number): Promi
   const pw = await parquetWasm();
   const table = pw.readParquet(bytes, { batchSize });
   const schema = arrow.tableFromIPC(table.schema.intoIPCStream()).schema;
-  if (!ffiSupported(schema)) return wasmTableToBatches(table);
+  if (!ffiSupported(schema)) {
+    const batches = wasmTableToBatches(table);
+    pinHeapTop();
+    return batches;
+  }
   // Flat columns: copy buffers straight out of WASM memory (see ffi.ts).
   const stream = table.intoFFI();
   try {
     const addrs = stream.arrayAddrs();
     const memory = pw.wasmMemory().buffer;
-    return Array.from(addrs, (addr) => importFfiBatch(memory, addr, schema));
+    const batches = Array.from(addrs, (addr) => importFfiBatch(memory, addr, schema));
+    pinHeapTop(); // keeps these buffers' memory with the process once they are freed (see heap-pins.ts)
+    return batches;
   } finally {
     stream.free();
   }
