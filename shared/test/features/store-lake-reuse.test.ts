@@ -17,7 +17,7 @@ import { lakeDataset } from "../../src/features/sources";
 import { FeatureStore } from "../../src/features/store";
 import { writeParquet } from "../../src/io/parquet";
 import { closeWorkers, reusableByteCount } from "../../src/io/parquet/pool";
-import { mulberry32 } from "../../../test/helpers/random";
+import { rng } from "../helpers/random";
 
 const lakeDir = mkdtempSync(join(tmpdir(), "trellis-fs-reuse-"));
 afterAll(async () => {
@@ -30,7 +30,7 @@ const DAY = 86_400_000_000;
 
 /** 800k feature rows in time order (over 20 MiB of Parquet: decoded on workers), 20k customers, random doubles with nulls and short strings. */
 function features(rows = 800_000): arrow.Table {
-  const rand = mulberry32(3);
+  const rand = rng(3);
   const ids = new BigInt64Array(rows);
   const ts = new BigInt64Array(rows);
   const cols = [new Float64Array(rows), new Float64Array(rows), new Float64Array(rows)];
@@ -54,7 +54,7 @@ function features(rows = 800_000): arrow.Table {
 }
 
 function entities(rows = 20_000): arrow.Table {
-  const rand = mulberry32(8);
+  const rand = rng(8);
   const ids = new BigInt64Array(rows);
   const ts = new BigInt64Array(rows);
   for (let i = 0; i < rows; i++) {
