@@ -5,7 +5,7 @@
  */
 import * as arrow from "apache-arrow";
 import { FeatureStoreError } from "../errors";
-import { type Alloc, FRESH } from "./scratch";
+import { type Alloc, FRESH } from "../frame/scratch";
 
 type NumericArray =
   | Int8Array

@@ -7,7 +7,7 @@
 import * as arrow from "apache-arrow";
 import { FeatureStoreError, InvalidArgumentError, SchemaMismatchError } from "../errors";
 import { gatherOrder, gatherSplits, gatherVector, joinKeyCodes, keyFamily, timestampMicros } from "./columns";
-import { type Alloc, FRESH, Scratch } from "./scratch";
+import { type Alloc, FRESH, Scratch } from "../frame/scratch";
 import { type Ttl, ttlMicros } from "./ttl";
 
 /** The feature-side rows of one view, prepared for point-in-time lookups. */

@@ -26,7 +26,7 @@ import { type PointInTimeIndexResult, ensurePointInTimeIndex, findPointInTimeInd
 import { type PointInTimePlan, ROW_ORDER_COLUMN, matchedColumn, pointInTimeSql, sourceFromItem } from "./point-in-time-sql";
 import { checkAndConform, checkSourceSchema, conformColumn, type QualityReport, qualityReport } from "./quality";
 import { type RegisteredView, ensureSchema, listRegisteredViews, registerViews } from "./registry";
-import { Scratch } from "./scratch";
+import { Scratch } from "../frame/scratch";
 import { describeSource, readSourceRows } from "./source-reader";
 import { isWarehouseSource } from "./sources";
 

@@ -1,7 +1,7 @@
 import * as arrow from "apache-arrow";
 import { afterEach, describe, expect, it } from "vitest";
 import { pointInTimeIndices, pointInTimeJoin } from "../../src/features/point-in-time";
-import { Scratch, dropScratch, scratchByteCount } from "../../src/features/scratch";
+import { Scratch, dropScratch, scratchByteCount } from "../../src/frame/scratch";
 import { timestampMicros } from "../../src/features/columns";
 import { rng } from "../helpers/random";
 
@@ -24,6 +24,19 @@ describe("Scratch", () => {
     expect([x2.every((v) => v === 0), y2.every((v) => v === 0)]).toEqual([true, true]);
     expect(scratchByteCount()).toBe(0);
     b.release();
+  });
+
+  it("hands out bytes without zero-filling them: a kept buffer comes back as its last user left it", () => {
+    const a = new Scratch();
+    const x = a.bytes(200_000).fill(9);
+    a.release();
+    const b = new Scratch();
+    const y = b.bytes(150_000);
+    expect(y.buffer === x.buffer).toBe(true);
+    expect(y.length).toBe(150_000);
+    expect([y[0], y[149_999]]).toEqual([9, 9]);
+    b.release();
+    expect(new Scratch().bytes(100).every((v) => v === 0)).toBe(true); // small: allocated as usual
   });
 
   it("allocates small arrays and arrays far smaller than any kept buffer as usual", () => {

@@ -103,59 +103,12 @@ export function projectedLayout(footer: ParquetFooter, columns: readonly string[
   return { ranges, footer: footerBytes, size: cursor + footerBytes.length + 8 };
 }
 
-/** A read buffer that a scan reuses from row group to row group (see {@link lendReadScratch}). */
-export interface ReadScratch {
-  buffer?: Uint8Array;
-}
-
-/** Read buffers larger than this are not kept between scans. */
-const KEEP_MAX_BYTES = 256 * 1024 * 1024;
-/** A kept read buffer is dropped after this long without a scan. */
-const KEEP_IDLE_MS = 10_000;
-let kept: ReadScratch | undefined;
-let keptTimer: NodeJS.Timeout | undefined;
-
 /**
- * A read buffer for one scan on this thread: the one the previous scan gave back when there is
- * one, else an empty one. Memory written before costs far less to write again than fresh memory
- * (whose pages are faulted in on first touch), so a scan following another one reads its bytes
- * into warm memory. Concurrent scans each get their own. Give it back with {@link returnReadScratch}.
- * @example
- * const scratch = lendReadScratch();
- * try { decode(readProjected(path, layout, scratch)); } finally { returnReadScratch(scratch); }
+ * Reads the ranges of `layout` from the file at `path` into a Parquet buffer, from `alloc` when
+ * given (a caller that consumes the result right away can lend reused memory, see `Scratch#bytes`).
  */
-export function lendReadScratch(): ReadScratch {
-  const s = kept ?? {};
-  kept = undefined;
-  return s;
-}
-
-/**
- * Gives a read buffer back for the next scan on this thread (kept at most 10 idle seconds, and
- * only up to 256 MiB). The caller must not use the buffer afterwards.
- */
-export function returnReadScratch(scratch: ReadScratch): void {
-  if (!scratch.buffer || scratch.buffer.byteLength > KEEP_MAX_BYTES) return;
-  if (kept?.buffer && kept.buffer.byteLength >= scratch.buffer.byteLength) return;
-  kept = scratch;
-  clearTimeout(keptTimer);
-  keptTimer = setTimeout(() => (kept = undefined), KEEP_IDLE_MS);
-  keptTimer.unref();
-}
-
-/**
- * Reads the ranges of `layout` from the file at `path` into a Parquet buffer. A caller that
- * consumes the result before the next call can lend a reusable `scratch` buffer; it grows with
- * some headroom, so row groups of slightly different sizes share one.
- */
-export function readProjected(path: string, layout: ProjectedLayout, scratch?: ReadScratch): Uint8Array {
-  let out: Uint8Array;
-  if (scratch?.buffer && scratch.buffer.length >= layout.size) {
-    out = scratch.buffer;
-  } else {
-    out = new Uint8Array(scratch ? Math.ceil((layout.size * 1.125) / 65_536) * 65_536 : layout.size);
-    if (scratch) scratch.buffer = out;
-  }
+export function readProjected(path: string, layout: ProjectedLayout, alloc?: (bytes: number) => Uint8Array): Uint8Array {
+  const out = alloc ? alloc(layout.size) : new Uint8Array(layout.size);
   out.set(MAGIC, 0);
   // Synchronous reads: the ranges are large and contiguous, and a thread-pool round trip per
   // column chunk costs more than it saves (decoding right after is synchronous anyway).
@@ -197,9 +150,9 @@ export async function projectedParquetBuffer(
   footer: ParquetFooter,
   columns: readonly string[] | undefined,
   rowGroups: readonly number[],
-  scratch?: ReadScratch,
+  alloc?: (bytes: number) => Uint8Array,
 ): Promise<Uint8Array> {
-  return readProjected(path, projectedLayout(footer, columns, rowGroups), scratch);
+  return readProjected(path, projectedLayout(footer, columns, rowGroups), alloc);
 }
 
 /** Keeps the root and the subtrees of the kept top-level columns of a flattened schema. */

@@ -7,7 +7,8 @@ import * as arrow from "apache-arrow";
 import { DataIoError, InvalidArgumentError, SchemaMismatchError } from "../../errors";
 import { filterMask, predicateMayMatch, validateFilter, type Filter, type Predicate } from "../../frame/filter";
 import { decodeParquet, decodeSchema, engineMessage } from "./engine";
-import { lendReadScratch, projectedLayout, projectedParquetBuffer, returnReadScratch, type ReadScratch } from "./project";
+import { projectedLayout, projectedParquetBuffer } from "./project";
+import { Scratch } from "../../frame/scratch";
 import { decodeInWorkers, resolveThreads, workersAvailable, type DecodeJob } from "./pool";
 import { decodeStat, ioError, readFooter, type ParquetFooter } from "./footer";
 import {
@@ -355,7 +356,7 @@ function constantBatches(plan: ParquetScanPlan, file: FileScan, rowGroups: numbe
   }
 }
 
-async function decodeRowGroups(plan: ParquetScanPlan, file: FileScan, rowGroups: number[], batchSize: number, scratch: ReadScratch): Promise<arrow.RecordBatch[]> {
+async function decodeRowGroups(plan: ParquetScanPlan, file: FileScan, rowGroups: number[], batchSize: number): Promise<arrow.RecordBatch[]> {
   const out: arrow.RecordBatch[] = [];
   if (plan.readColumns.length === 0) {
     constantBatches(plan, file, rowGroups, batchSize, out);
@@ -363,11 +364,15 @@ async function decodeRowGroups(plan: ParquetScanPlan, file: FileScan, rowGroups:
   }
   const all = plan.readColumns.length === file.footer.columns.length;
   let decoded: arrow.RecordBatch[];
+  // The bytes handed to the engine (which copies them into WASM memory) go into reused memory.
+  const scratch = new Scratch();
   try {
-    const bytes = await projectedParquetBuffer(file.path, file.footer, all ? undefined : plan.readColumns, rowGroups, scratch);
+    const bytes = await projectedParquetBuffer(file.path, file.footer, all ? undefined : plan.readColumns, rowGroups, (n) => scratch.bytes(n));
     decoded = await decodeParquet(bytes, batchSize);
   } catch (err) {
     throw engineError(file.path, err);
+  } finally {
+    scratch.release();
   }
   finishBatches(plan, file, rowGroups, decoded, out);
   return out;
@@ -375,16 +380,10 @@ async function decodeRowGroups(plan: ParquetScanPlan, file: FileScan, rowGroups:
 
 /** Executes a plan, yielding batches file by file and row group by row group. */
 export async function* executeScan(plan: ParquetScanPlan, batchSize: number): AsyncGenerator<arrow.RecordBatch> {
-  // The read buffer (the engine copies it into WASM memory) is reused across row groups and scans.
-  const scratch = lendReadScratch();
-  try {
-    for (const file of plan.files as FileScan[]) {
-      for (const r of file.rowGroups) {
-        for (const b of await decodeRowGroups(plan, file, [r], batchSize, scratch)) yield b;
-      }
+  for (const file of plan.files as FileScan[]) {
+    for (const r of file.rowGroups) {
+      for (const b of await decodeRowGroups(plan, file, [r], batchSize)) yield b;
     }
-  } finally {
-    returnReadScratch(scratch);
   }
 }
 
@@ -433,12 +432,7 @@ export async function executeScanToTable(plan: ParquetScanPlan, batchSize: numbe
     batches = parts.flat();
   } else {
     batches = [];
-    const scratch = lendReadScratch();
-    try {
-      for (const u of units) batches.push(...(await decodeRowGroups(plan, u.file, [u.r], size(u), scratch)));
-    } finally {
-      returnReadScratch(scratch);
-    }
+    for (const u of units) batches.push(...(await decodeRowGroups(plan, u.file, [u.r], size(u))));
   }
   return batches.length ? new arrow.Table(plan.schema, batches) : new arrow.Table(plan.schema, []);
 }

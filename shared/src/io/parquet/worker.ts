@@ -11,7 +11,8 @@ import * as arrow from "apache-arrow";
 import { TrellisError } from "../../errors";
 import { decodeParquet, engineMessage } from "./engine";
 import { dropRecycled, recycleBuffers } from "./ffi";
-import { readProjected, type ProjectedLayout, type ReadScratch } from "./project";
+import { readProjected, type ProjectedLayout } from "./project";
+import { Scratch } from "../../frame/scratch";
 import { batchesToWire, type WireBatches } from "./wire";
 
 /** A decode task. */
@@ -32,12 +33,11 @@ export type DecodeReply =
   | { id: number; ok: true; result: WireBatches }
   | { id: number; ok: false; message: string; code?: string; name: string };
 
-/** One read buffer per worker, reused across tasks (the engine copies it into WASM memory). */
-const scratch: ReadScratch = {};
-
 async function handle(task: DecodeTask): Promise<{ reply: DecodeReply; transfer: ArrayBuffer[] }> {
+  // The bytes handed to the engine (which copies them into WASM memory) go into memory reused across tasks.
+  const scratch = new Scratch();
   try {
-    const bytes = readProjected(task.path, task.layout, scratch);
+    const bytes = readProjected(task.path, task.layout, (n) => scratch.bytes(n));
     if (task.reuse) recycleBuffers(task.reuse);
     let batches: arrow.RecordBatch[];
     try {
@@ -52,12 +52,14 @@ async function handle(task: DecodeTask): Promise<{ reply: DecodeReply; transfer:
     const code = err instanceof TrellisError ? err.code : undefined;
     const name = err instanceof Error ? err.name : "Error";
     return { reply: { id: task.id, ok: false, message: code ? (err as Error).message : engineMessage(err), code, name }, transfer: [] };
+  } finally {
+    scratch.release();
   }
 }
 
 if (parentPort) {
   const port = parentPort;
-  // Tasks run one at a time, in arrival order (the pool sends a worker one task at a time).
+  // Tasks run one at a time, in arrival order (the pool may send the next while one runs).
   let chain = Promise.resolve();
   port.on("message", (task: DecodeTask) => {
     chain = chain.then(async () => {

@@ -1,10 +1,10 @@
 /**
- * Scratch memory for the temporary arrays of one in-process join (key codes, times, orders):
- * typed arrays over buffers kept between calls, so that repeated joins write to memory they have
- * written before instead of to fresh memory, whose first touch costs far more than the writes
- * themselves. Only arrays that never outlive the call may come from here: the caller releases
- * them all at once, after which they may be handed out again. Kept buffers are dropped after a
- * few idle seconds, and never exceed a fixed total.
+ * Scratch memory for temporary arrays — those of an in-process join (key codes, times, orders),
+ * the bytes a Parquet read hands to its engine: typed arrays over buffers kept between calls, so
+ * that repeated calls write to memory they have written before instead of to fresh memory, whose
+ * first touch costs far more than the writes themselves. Only arrays that never outlive the call
+ * may come from here: the caller releases them all at once, after which they may be handed out
+ * again. Kept buffers are dropped after a few idle seconds, and never exceed a fixed total.
  */
 
 /** Arrays smaller than this are allocated as usual (small allocations are cheap). */
@@ -95,6 +95,12 @@ export class Scratch implements Alloc {
   uint8(n: number): Uint8Array {
     const b = this.buffer(n);
     return b ? new Uint8Array(b, 0, n).fill(0) : new Uint8Array(n);
+  }
+
+  /** A Uint8Array of `n` bytes, not zero-filled (a kept buffer holds what its last user wrote). */
+  bytes(n: number): Uint8Array {
+    const b = this.buffer(n);
+    return b ? new Uint8Array(b, 0, n) : new Uint8Array(n);
   }
 
   /** Gives every array of this call back; none of them may be used afterwards. */
